@@ -1,0 +1,181 @@
+"""supportclub: donation and membership management for German support associations."""
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None) -> Flask:
+    """Build the app. `config` is a config class, a name ("testing") or a dict of overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    _configure(app, config)
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from supportclub.errors import register_error_pages
+    from supportclub.permissions import install_access_control
+
+    install_access_control(app)
+    from supportclub import audit
+
+    audit.install_guard()
+    register_error_pages(app)
+    _register_template_helpers(app)
+    _register_commands(app)
+    return app
+
+
+def _configure(app: Flask, config) -> None:
+    """Load the config class named by FLASK_ENV-like SUPPORTCLUB_ENV, then overrides."""
+    import os
+
+    overrides = {}
+    if isinstance(config, dict):
+        overrides = config
+        config = None
+    if config is None:
+        config = os.environ.get("SUPPORTCLUB_ENV", "development")
+    if isinstance(config, str):
+        if config not in CONFIGS:
+            raise RuntimeError(
+                f"SUPPORTCLUB_ENV={config!r} ist unbekannt; erlaubt: {', '.join(CONFIGS)}"
+            )
+        config = CONFIGS[config]
+    if config is ProductionConfig:
+        ProductionConfig.check()
+    app.config.from_object(config)
+    app.config.update(overrides)
+
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the extensions to this app."""
+    from supportclub.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    from supportclub.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+
+def _select_locale() -> str:
+    """The language: the user's choice in the session, else German."""
+    from flask import current_app
+
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: enforce foreign keys and let SQLAlchemy manage transactions (savepoints work)."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """SQLite: emit our own BEGIN (pysqlite's implicit one breaks SAVEPOINT)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
+
+
+def _register_blueprints(app: Flask) -> None:
+    """One blueprint per feature."""
+    from supportclub.admin import bp as admin_bp
+    from supportclub.auth import bp as auth_bp
+    from supportclub.ledger import bp as ledger_bp
+    from supportclub.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(ledger_bp)
+    app.register_blueprint(admin_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    """Jinja filters (money, dates) and globals (navigation, permissions)."""
+    from supportclub import permissions
+    from supportclub.money import money_filter
+
+    app.jinja_env.filters["money"] = money_filter
+
+    def date_de(value) -> str:
+        return value.strftime("%d.%m.%Y") if value else ""
+
+    def datetime_de(value) -> str:
+        from supportclub.clock import LOCAL_TZ
+
+        return value.astimezone(LOCAL_TZ).strftime("%d.%m.%Y %H:%M") if value else ""
+
+    app.jinja_env.filters["date_de"] = date_de
+    app.jinja_env.filters["datetime_de"] = datetime_de
+    app.jinja_env.globals["perm"] = permissions
+
+    from supportclub.admin.forms import ROLE_LABELS
+
+    app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
+
+    @app.context_processor
+    def inject_locale():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale()), "request_path": request.path}
+
+
+def _register_commands(app: Flask) -> None:
+    """CLI commands (flask --app supportclub ...)."""
+    from supportclub.auth.commands import users_cli
+    from supportclub.demo import demo_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+
+
+def check_database() -> bool:
+    """True when the database answers a trivial query."""
+    from supportclub.extensions import db
+
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        db.session.rollback()
+        return False

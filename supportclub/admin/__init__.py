@@ -1,0 +1,7 @@
+"""Association settings, user accounts and the audit trail."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
+
+from supportclub.admin import routes  # noqa: E402,F401

@@ -1,0 +1,65 @@
+"""Association settings: read and update (one row). Services flush, never commit."""
+
+from sqlalchemy import select
+
+from supportclub import audit
+from supportclub.admin.models import AssociationSettings
+from supportclub.clock import utcnow
+from supportclub.errors import ValidationError
+from supportclub.extensions import db
+
+EDITABLE_FIELDS = (
+    "name",
+    "street",
+    "postal_code",
+    "city",
+    "register_court",
+    "register_number",
+    "tax_office",
+    "tax_number",
+    "exemption_kind",
+    "exemption_date",
+    "exemption_period",
+    "purposes",
+    "founding_year",
+    "grants_before_cents",
+    "grants_before_until_year",
+)
+
+
+def get_settings() -> AssociationSettings:
+    """The settings row (created by the first migration)."""
+    settings = db.session.execute(
+        select(AssociationSettings).where(AssociationSettings.id == 1)
+    ).scalar_one_or_none()
+    if settings is None:  # a database made without migrations (never in production)
+        settings = AssociationSettings(id=1)
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def update_settings(values: dict, *, actor) -> AssociationSettings:
+    """Change the association's settings; the audit entry keeps before and after."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unbekannte Einstellung: {', '.join(sorted(unknown))}")
+    if not (values.get("name") or "").strip():
+        raise ValidationError("Bitte den Namen des Vereins angeben.", field="name")
+    cents = values.get("grants_before_cents", 0)
+    if not isinstance(cents, int) or cents < 0:
+        raise ValidationError(
+            "Die Fördersumme vor der Software darf nicht negativ sein.",
+            field="grants_before_cents",
+        )
+    settings = get_settings()
+    before = {field: getattr(settings, field) for field in EDITABLE_FIELDS}
+    for field, value in values.items():
+        setattr(settings, field, value.strip() if isinstance(value, str) else value)
+    settings.updated_at = utcnow()
+    settings.updated_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    after = {field: getattr(settings, field) for field in EDITABLE_FIELDS}
+    changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
+    audit.record(actor, "settings.updated", settings, changed)
+    return settings

@@ -1,0 +1,7 @@
+"""Login, logout, own password."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from supportclub.auth import routes  # noqa: E402,F401

@@ -1,0 +1,37 @@
+"""Login and password forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+
+    email = StringField(_l("E-Mail"), validators=[DataRequired(_l("Bitte E-Mail angeben."))])
+    password = PasswordField(
+        _l("Passwort"), validators=[DataRequired(_l("Bitte Passwort angeben."))]
+    )
+    remember = BooleanField(_l("Angemeldet bleiben"))
+    submit = SubmitField(_l("Anmelden"))
+
+
+class PasswordChangeForm(FlaskForm):
+    """Change one's own password."""
+
+    current = PasswordField(
+        _l("Aktuelles Passwort"), validators=[DataRequired(_l("Bitte aktuelles Passwort angeben."))]
+    )
+    new = PasswordField(
+        _l("Neues Passwort"),
+        validators=[
+            DataRequired(_l("Bitte neues Passwort angeben.")),
+            Length(min=10, message=_l("Mindestens 10 Zeichen.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Neues Passwort wiederholen"),
+        validators=[EqualTo("new", message=_l("Die Passwörter stimmen nicht überein."))],
+    )
+    submit = SubmitField(_l("Passwort ändern"))

@@ -1,0 +1,35 @@
+"""Logins: one user, one role, optionally the person it belongs to."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from supportclub.clock import utcnow
+from supportclub.dbtypes import UTCDateTime, checked_enum
+from supportclub.extensions import db
+from supportclub.permissions import Role
+
+
+class User(UserMixin, db.Model):
+    """A login (e-mail and argon2 password hash) with one role."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # stored lower-cased by the services, so a plain unique constraint suffices
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(checked_enum(Role, "user_role"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    person = relationship("Person")
+
+    def get_id(self) -> str:
+        """Flask-Login identity."""
+        return str(self.id)

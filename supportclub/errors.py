@@ -1,0 +1,95 @@
+"""Domain errors and the HTTP error pages."""
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from supportclub.extensions import db
+
+
+class DomainError(Exception):
+    """A rule of the association's books was broken; the message is for the user."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationError(DomainError):
+    """Input that cannot be accepted (wrong amount, unknown account, ...)."""
+
+
+class ImmutableError(DomainError):
+    """An attempt to change or delete something that is booked."""
+
+
+class ClosedPeriodError(DomainError):
+    """A booking dated inside a closed year."""
+
+
+class PermissionDenied(DomainError):
+    """The actor may not do this."""
+
+
+def register_error_pages(app: Flask) -> None:
+    """Render German error pages for 400, 403, 404, 405, 429 and 500."""
+
+    def page(code: int, title: str, text: str):
+        if request.accept_mimetypes.best == "application/json":
+            return {"error": title}, code
+        return render_template("errors/error.html", code=code, title=title, text=text), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return page(
+            400,
+            _("Formular abgelaufen"),
+            _(
+                "Das Formular war abgelaufen oder unvollständig (Sicherheitstoken fehlt). "
+                "Bitte laden Sie die Seite neu und senden Sie es noch einmal."
+            ),
+        )
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return page(400, _("Ungültige Anfrage"), _("Die Anfrage konnte nicht verarbeitet werden."))
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return page(
+            403,
+            _("Kein Zugriff"),
+            _("Für diese Seite fehlt Ihnen die Berechtigung."),
+        )
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return page(
+            404,
+            _("Seite nicht gefunden"),
+            _("Diese Seite gibt es nicht. Vielleicht hilft die Navigation oben weiter."),
+        )
+
+    @app.errorhandler(405)
+    def method_not_allowed(e):
+        return page(405, _("Nicht erlaubt"), _("Diese Aktion ist hier nicht möglich."))
+
+    @app.errorhandler(429)
+    def too_many(e):
+        return page(
+            429,
+            _("Zu viele Versuche"),
+            _("Zu viele Anfragen in kurzer Zeit. Bitte warten Sie eine Minute."),
+        )
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        return page(
+            500,
+            _("Interner Fehler"),
+            _(
+                "Etwas ist schiefgegangen. Es wurde nichts gespeichert. Bitte versuchen Sie es erneut."
+            ),
+        )

@@ -1,0 +1,213 @@
+"""The ledger: persons, accounts, funds, categories, bookings and their lines."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from supportclub.clock import utcnow
+from supportclub.dbtypes import UTCDateTime, checked_enum
+from supportclub.extensions import db
+
+
+class TaxSphere(enum.StrEnum):
+    """The four spheres of a tax-privileged association."""
+
+    IDEELL = "ideell"
+    VERMOEGENSVERWALTUNG = "vermoegensverwaltung"
+    ZWECKBETRIEB = "zweckbetrieb"
+    WIRTSCHAFTLICH = "wirtschaftlich"
+
+
+class PersonKind(enum.StrEnum):
+    """A natural person or an organisation (company, institution)."""
+
+    PRIVATE = "private"
+    ORGANISATION = "organisation"
+
+
+class Channel(enum.StrEnum):
+    """How money reached a booking."""
+
+    MANUAL = "manual"
+    BANK = "bank"
+    CASH = "cash"
+    STRIPE = "stripe"
+    DEMO = "demo"
+
+
+class Person(db.Model):
+    """Anyone the association deals with: a natural person or an organisation."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[PersonKind] = mapped_column(checked_enum(PersonKind, "person_kind"))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(200))  # organisation name for organisations
+    street: Mapped[str] = mapped_column(String(200), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="DE")
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    iban: Mapped[str | None] = mapped_column(String(34))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("length(last_name) > 0", name="name_present"),
+        Index("ix_person_name", "last_name", "first_name"),
+    )
+
+    @property
+    def display_name(self) -> str:
+        """Name as shown in lists: "Müller, Anna" or the organisation's name."""
+        if self.kind == PersonKind.ORGANISATION or not self.first_name:
+            return self.last_name
+        return f"{self.last_name}, {self.first_name}"
+
+    @property
+    def full_name(self) -> str:
+        """Name as written on a letter: "Anna Müller"."""
+        if self.kind == PersonKind.ORGANISATION or not self.first_name:
+            return self.last_name
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def address_lines(self) -> list[str]:
+        """Postal address lines (without the name)."""
+        lines = [self.street, f"{self.postal_code} {self.city}".strip()]
+        return [line for line in lines if line]
+
+
+class Account(db.Model):
+    """Where money sits: bank account, cash box, Stripe balance."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class Fund(db.Model):
+    """Whose money it is: the free general fund or an earmarked fund."""
+
+    __tablename__ = "fund"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    is_earmarked: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    GENERAL = "general"
+
+
+class Category(db.Model):
+    """What a booking line is about; each category sits in one tax sphere."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    sphere: Mapped[TaxSphere] = mapped_column(checked_enum(TaxSphere, "tax_sphere"))
+    # +1 usually income, -1 usually expense, 0 neutral (transfers, allocations)
+    direction: Mapped[int] = mapped_column(Integer, default=1)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (CheckConstraint("direction IN (-1, 0, 1)", name="direction_valid"),)
+
+
+class Booking(db.Model):
+    """One real money movement (or a non-cash event); immutable once saved."""
+
+    __tablename__ = "booking"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_date: Mapped[date] = mapped_column(Date, index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    text: Mapped[str] = mapped_column(String(500), default="")
+    channel: Mapped[Channel] = mapped_column(checked_enum(Channel, "booking_channel"))
+    external_ref: Mapped[str | None] = mapped_column(String(200))
+    reversal_of_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), unique=True)
+    reversal_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    account: Mapped["Account | None"] = relationship()
+    person: Mapped["Person | None"] = relationship()
+    lines: Mapped[list["BookingLine"]] = relationship(
+        back_populates="booking", order_by="BookingLine.id"
+    )
+    reversal_of: Mapped["Booking | None"] = relationship(
+        remote_side=[id], foreign_keys=[reversal_of_id], back_populates="reversed_by"
+    )
+    reversed_by: Mapped["Booking | None"] = relationship(
+        foreign_keys=[reversal_of_id], back_populates="reversal_of", uselist=False
+    )
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+    __table_args__ = (
+        UniqueConstraint("channel", "external_ref", name="uq_booking_channel_external_ref"),
+        # A booking without an account (an allocation between funds) moves no money.
+        CheckConstraint("account_id IS NOT NULL OR amount_cents = 0", name="cashless_is_zero"),
+        CheckConstraint(
+            "reversal_of_id IS NULL OR reversal_reason IS NOT NULL", name="reversal_has_reason"
+        ),
+        Index("ix_booking_date_id", "booking_date", "id"),
+    )
+
+    @property
+    def is_reversal(self) -> bool:
+        """True for a storno booking."""
+        return self.reversal_of_id is not None
+
+
+class BookingLine(db.Model):
+    """A share of a booking by category and fund; lines sum to the booking's amount."""
+
+    __tablename__ = "booking_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(500), default="")
+
+    booking: Mapped[Booking] = relationship(back_populates="lines")
+    category: Mapped[Category] = relationship()
+    fund: Mapped[Fund] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("amount_cents <> 0", name="amount_nonzero"),
+        Index("ix_booking_line_category_fund", "category_id", "fund_id"),
+        Index("ix_booking_line_fund", "fund_id"),
+    )
+
+
+class ClosedYear(db.Model):
+    """A closed (festgeschriebenes) year: no booking may be dated inside it."""
+
+    __tablename__ = "closed_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

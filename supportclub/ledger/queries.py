@@ -1,0 +1,230 @@
+"""Read side of the ledger: filtered booking lists, totals and balances, all summed in SQL."""
+
+from dataclasses import dataclass, fields
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from supportclub.extensions import db
+from supportclub.ledger.models import (
+    Account,
+    Booking,
+    BookingLine,
+    Category,
+    Fund,
+    TaxSphere,
+)
+
+
+@dataclass(frozen=True)
+class BookingFilter:
+    """What the bookings list is filtered by; None means "any"."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    category_id: int | None = None
+    fund_id: int | None = None
+    account_id: int | None = None
+    person_id: int | None = None
+
+    @property
+    def filters_lines(self) -> bool:
+        """True when the filter looks at lines (category or fund), not whole bookings."""
+        return self.category_id is not None or self.fund_id is not None
+
+    def is_empty(self) -> bool:
+        """True when nothing is filtered."""
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+
+def _line_conditions(flt: BookingFilter) -> list:
+    """WHERE conditions over booking and booking_line for a filter."""
+    cond = []
+    if flt.date_from is not None:
+        cond.append(Booking.booking_date >= flt.date_from)
+    if flt.date_to is not None:
+        cond.append(Booking.booking_date <= flt.date_to)
+    if flt.account_id is not None:
+        cond.append(Booking.account_id == flt.account_id)
+    if flt.person_id is not None:
+        cond.append(Booking.person_id == flt.person_id)
+    if flt.category_id is not None:
+        cond.append(BookingLine.category_id == flt.category_id)
+    if flt.fund_id is not None:
+        cond.append(BookingLine.fund_id == flt.fund_id)
+    return cond
+
+
+@dataclass(frozen=True)
+class FilterTotals:
+    """Count and sums of a filtered set of bookings (matching lines only)."""
+
+    count: int
+    income_cents: int
+    expense_cents: int
+
+    @property
+    def net_cents(self) -> int:
+        """Income plus (negative) expense."""
+        return self.income_cents + self.expense_cents
+
+
+def filter_totals(flt: BookingFilter) -> FilterTotals:
+    """Totals of the filtered set, in one aggregate query."""
+    if flt.filters_lines:
+        amount = BookingLine.amount_cents
+        stmt = (
+            select(
+                func.count(func.distinct(Booking.id)),
+                func.coalesce(func.sum(case((amount > 0, amount), else_=0)), 0),
+                func.coalesce(func.sum(case((amount < 0, amount), else_=0)), 0),
+            )
+            .select_from(BookingLine)
+            .join(Booking, BookingLine.booking_id == Booking.id)
+        )
+    else:
+        amount = Booking.amount_cents
+        stmt = select(
+            func.count(Booking.id),
+            func.coalesce(func.sum(case((amount > 0, amount), else_=0)), 0),
+            func.coalesce(func.sum(case((amount < 0, amount), else_=0)), 0),
+        ).select_from(Booking)
+    count, income, expense = db.session.execute(stmt.where(*_line_conditions(flt))).one()
+    return FilterTotals(int(count), int(income), int(expense))
+
+
+def list_bookings(flt: BookingFilter, *, page: int, per_page: int) -> list[tuple[Booking, int]]:
+    """One page of bookings (newest first) with the amount of their matching lines."""
+    if flt.filters_lines:
+        ids = (
+            select(Booking.id, func.sum(BookingLine.amount_cents).label("matched"))
+            .join(BookingLine, BookingLine.booking_id == Booking.id)
+            .where(*_line_conditions(flt))
+            .group_by(Booking.id, Booking.booking_date)
+        )
+    else:
+        ids = select(Booking.id, Booking.amount_cents.label("matched")).where(
+            *_line_conditions(flt)
+        )
+    ids = (
+        ids.order_by(Booking.booking_date.desc(), Booking.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    matched = {row.id: int(row.matched) for row in db.session.execute(ids)}
+    if not matched:
+        return []
+    bookings = db.session.execute(
+        select(Booking)
+        .where(Booking.id.in_(matched))
+        .options(
+            joinedload(Booking.account),
+            joinedload(Booking.person),
+            selectinload(Booking.lines).joinedload(BookingLine.category),
+            selectinload(Booking.reversed_by),
+        )
+        .order_by(Booking.booking_date.desc(), Booking.id.desc())
+    ).scalars()
+    return [(b, matched[b.id]) for b in bookings.unique()]
+
+
+def booking_detail(booking_id: int) -> Booking | None:
+    """A booking with its lines, account, person, reversal links loaded."""
+    return db.session.execute(
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .options(
+            joinedload(Booking.account),
+            joinedload(Booking.person),
+            selectinload(Booking.lines).joinedload(BookingLine.category),
+            selectinload(Booking.lines).joinedload(BookingLine.fund),
+            joinedload(Booking.reversal_of),
+            joinedload(Booking.reversed_by),
+        )
+    ).scalar_one_or_none()
+
+
+def account_balances(as_of: date | None = None) -> list[tuple[Account, int]]:
+    """Every account with its balance (sum of its bookings up to `as_of`)."""
+    join_cond = Booking.account_id == Account.id
+    if as_of is not None:
+        join_cond = join_cond & (Booking.booking_date <= as_of)
+    rows = db.session.execute(
+        select(Account, func.coalesce(func.sum(Booking.amount_cents), 0))
+        .outerjoin(Booking, join_cond)
+        .group_by(Account.id)
+        .order_by(Account.id)
+    )
+    return [(account, int(total)) for account, total in rows]
+
+
+def fund_balances(as_of: date | None = None) -> list[tuple[Fund, int]]:
+    """Every fund with its balance (sum of its booking lines up to `as_of`)."""
+    sums = select(BookingLine.fund_id, func.sum(BookingLine.amount_cents).label("total"))
+    if as_of is not None:
+        sums = sums.join(Booking, BookingLine.booking_id == Booking.id).where(
+            Booking.booking_date <= as_of
+        )
+    sums = sums.group_by(BookingLine.fund_id).subquery()
+    rows = db.session.execute(
+        select(Fund, func.coalesce(sums.c.total, 0))
+        .outerjoin(sums, sums.c.fund_id == Fund.id)
+        .order_by(Fund.is_earmarked, Fund.name)
+    )
+    return [(fund, int(total)) for fund, total in rows]
+
+
+@dataclass(frozen=True)
+class CategoryYear:
+    """Income and expense of one category in one year."""
+
+    category: Category
+    income_cents: int
+    expense_cents: int
+
+    @property
+    def net_cents(self) -> int:
+        """Income plus (negative) expense."""
+        return self.income_cents + self.expense_cents
+
+
+def category_summary(year: int) -> list[CategoryYear]:
+    """Income and expense per category for `year` (categories with movement only)."""
+    amount = BookingLine.amount_cents
+    sums = (
+        select(
+            BookingLine.category_id,
+            func.sum(case((amount > 0, amount), else_=0)).label("income"),
+            func.sum(case((amount < 0, amount), else_=0)).label("expense"),
+        )
+        .join(Booking, BookingLine.booking_id == Booking.id)
+        .where(Booking.booking_date >= date(year, 1, 1), Booking.booking_date <= date(year, 12, 31))
+        .group_by(BookingLine.category_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Category, sums.c.income, sums.c.expense)
+        .join(sums, sums.c.category_id == Category.id)
+        .order_by(Category.sphere, Category.sort_order, Category.name)
+    )
+    return [CategoryYear(c, int(i), int(e)) for c, i, e in rows]
+
+
+def sphere_summary(rows: list[CategoryYear]) -> list[tuple[TaxSphere, int, int]]:
+    """Income and expense per tax sphere, from the category rows (all four spheres)."""
+    totals = {sphere: [0, 0] for sphere in TaxSphere}
+    for row in rows:
+        totals[row.category.sphere][0] += row.income_cents
+        totals[row.category.sphere][1] += row.expense_cents
+    return [(sphere, inc, exp) for sphere, (inc, exp) in totals.items()]
+
+
+def booking_years() -> list[int]:
+    """The years from the first to the last booking, newest first (two index lookups)."""
+    first, last = db.session.execute(
+        select(func.min(Booking.booking_date), func.max(Booking.booking_date))
+    ).one()
+    if first is None:
+        return []
+    return list(range(last.year, first.year - 1, -1))

@@ -1,0 +1,44 @@
+"""Start page per role, health check and language choice."""
+
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from supportclub import check_database
+from supportclub.admin.services import get_settings
+from supportclub.auth.models import Role
+from supportclub.main import bp
+from supportclub.permissions import login_required_any_role, public
+
+
+@bp.route("/")
+@login_required_any_role
+def index():
+    """The start page; each role sees its own shortcuts."""
+    context = {"settings": get_settings()}
+    if current_user.role in (Role.TREASURER, Role.BOARD, Role.ADMIN):
+        from supportclub.ledger.queries import account_balances, fund_balances
+
+        context["accounts"] = account_balances()
+        context["funds"] = fund_balances()
+    return render_template("main/index.html", **context)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Liveness and database check for load balancers and monitoring."""
+    if check_database():
+        return jsonify(status="ok", database="ok")
+    return jsonify(status="error", database="error"), 503
+
+
+@bp.route("/sprache/<lang>", methods=["POST"])
+@public
+def set_language(lang: str):
+    """Remember the chosen language (de or en) in the session."""
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")
+    return redirect(target)

@@ -1,0 +1,111 @@
+"""Roles and access rules: default-deny, with explicit per-view allowances."""
+
+import enum
+from collections.abc import Callable
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import current_user
+
+
+class Role(enum.StrEnum):
+    """The four roles; each user has exactly one."""
+
+    ADMIN = "admin"
+    TREASURER = "treasurer"
+    BOARD = "board"
+    MEMBER = "member"
+
+
+ANY_ROLE = "*"
+
+# Who may read the books, and who may write them.
+BOOK_READERS = (Role.ADMIN, Role.TREASURER, Role.BOARD)
+BOOK_WRITERS = (Role.TREASURER,)
+AUDIT_READERS = (Role.ADMIN, Role.TREASURER)
+
+
+def role_required(*roles: Role | str) -> Callable:
+    """Allow a view for logged-in users with one of `roles` (others get 403)."""
+
+    def decorator(view: Callable) -> Callable:
+        view._allowed_roles = frozenset(str(r) for r in roles)
+        return view
+
+    return decorator
+
+
+def login_required_any_role(view: Callable) -> Callable:
+    """Allow a view for every logged-in user, whatever the role."""
+    view._allowed_roles = frozenset({ANY_ROLE})
+    return view
+
+
+def public(view: Callable) -> Callable:
+    """Allow a view without login (login page, health check, language switch)."""
+    view._public = True
+    return view
+
+
+def allowed_roles(view: Callable) -> frozenset[str] | None:
+    """The roles a view allows, or None when it declares nothing (then it is denied)."""
+    while view is not None:
+        roles = getattr(view, "_allowed_roles", None)
+        if roles is not None:
+            return roles
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
+def is_public(view: Callable) -> bool:
+    """True when a view is on the explicit allow-list for anonymous visitors."""
+    while view is not None:
+        if getattr(view, "_public", False):
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False
+
+
+def user_has_role(user, *roles: Role) -> bool:
+    """True when `user` is logged in with one of `roles`."""
+    return bool(user and user.is_authenticated and user.role in roles)
+
+
+def install_access_control(app: Flask) -> None:
+    """Deny every request unless its view is public or allows the user's role."""
+
+    @app.before_request
+    def default_deny():
+        endpoint = request.endpoint
+        if endpoint is None:
+            return None  # routing fails: the 404/405 handlers answer
+        if endpoint == "static" or endpoint.endswith(".static"):
+            return None
+        view = app.view_functions.get(endpoint)
+        if view is None or is_public(view):
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        roles = allowed_roles(view)
+        if roles is None:
+            abort(403)
+        if ANY_ROLE in roles or str(current_user.role) in roles:
+            return None
+        abort(403)
+
+
+# Object rules -----------------------------------------------------------------
+
+
+def can_write_books(user) -> bool:
+    """Only the treasurer records and reverses bookings."""
+    return user_has_role(user, *BOOK_WRITERS)
+
+
+def can_reverse_booking(user, booking) -> bool:
+    """A treasurer may reverse a booking that is neither a reversal nor reversed already."""
+    return can_write_books(user) and not booking.is_reversal and booking.reversed_by is None
+
+
+def can_read_audit(user) -> bool:
+    """Admins and treasurers read the audit trail."""
+    return user_has_role(user, *AUDIT_READERS)

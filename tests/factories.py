@@ -1,0 +1,77 @@
+"""Factory helpers: make_person(**overrides), make_user(...), make_booking(...)."""
+
+import itertools
+from datetime import date
+
+from sqlalchemy import select
+
+from supportclub.auth.services import create_user
+from supportclub.extensions import db
+from supportclub.ledger.models import Account, Category, Fund, PersonKind
+from supportclub.ledger.services import LineInput, create_person, record_booking
+
+_counter = itertools.count(1)
+PASSWORD = "correct-horse-battery"
+
+
+def make_user(role: str = "treasurer", email: str | None = None, password: str = PASSWORD, **kw):
+    """A user with a role."""
+    email = email or f"{role}{next(_counter)}@example.org"
+    user = create_user(email=email, password=password, role=role, actor=None, **kw)
+    db.session.commit()
+    return user
+
+
+def make_person(**overrides):
+    """A private person with an address."""
+    n = next(_counter)
+    values = dict(
+        actor=None,
+        kind=PersonKind.PRIVATE,
+        first_name="Anna",
+        last_name=f"Muster{n}",
+        street="Hauptstraße 1",
+        postal_code="07743",
+        city="Jena",
+        email=f"anna{n}@example.org",
+    )
+    values.update(overrides)
+    person = create_person(**values)
+    db.session.commit()
+    return person
+
+
+def by_code(model, code: str):
+    """An account, fund or category by its code."""
+    return db.session.execute(select(model).filter_by(code=code)).scalar_one()
+
+
+def make_booking(
+    amount_cents: int = 10000,
+    *,
+    category: str = "donation",
+    fund: str = "general",
+    account: str = "bank",
+    booking_date: date | None = None,
+    actor=None,
+    commit: bool = True,
+    **kw,
+):
+    """A one-line booking (income when positive)."""
+    booking = record_booking(
+        booking_date=booking_date or date(2025, 3, 1),
+        account_id=by_code(Account, account).id,
+        amount_cents=amount_cents,
+        lines=[
+            LineInput(
+                category_id=by_code(Category, category).id,
+                fund_id=by_code(Fund, fund).id,
+                amount_cents=amount_cents,
+            )
+        ],
+        actor=actor,
+        **kw,
+    )
+    if commit:
+        db.session.commit()
+    return booking
