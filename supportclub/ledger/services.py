@@ -275,3 +275,18 @@ def _booking_data(booking: Booking) -> dict:
             for line in booking.lines
         ],
     }
+
+
+def create_fund(*, code: str, name: str, earmarked: bool, actor) -> Fund:
+    """Create a fund (an earmarked one per project, for example)."""
+    code = (code or "").strip().lower()
+    name = (name or "").strip()
+    if not code or not name:
+        raise ValidationError("Bitte Kürzel und Namen des Fonds angeben.", field="name")
+    if db.session.execute(select(Fund.id).filter_by(code=code)).first():
+        raise ValidationError(f"Einen Fonds mit dem Kürzel {code} gibt es schon.", field="code")
+    fund = Fund(code=code, name=name, is_earmarked=earmarked)
+    db.session.add(fund)
+    db.session.flush()
+    audit.record(actor, "funds.created", fund, {"code": code, "name": name, "earmarked": earmarked})
+    return fund
