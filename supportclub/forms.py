@@ -16,7 +16,7 @@ class EmptyForm(FlaskForm):
 def apply_domain_error(form: FlaskForm, exc: DomainError) -> None:
     """Show a service's error at the field it names, else at the top of the form."""
     field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
+    if field is not None and hasattr(field, "errors") and not hasattr(field, "entries"):
         field.errors = [*list(field.errors or []), exc.message]
     else:
         form.form_errors.append(exc.message)

@@ -74,8 +74,8 @@ def make_test_app(url: str, **overrides) -> Flask:
     config.update(overrides)
     from config import TestingConfig
 
-    app = create_app(TestingConfig)
-    app.config.update(config)
+    # A config class, not app.config.update(): extensions read their settings at init.
+    app = create_app(type("TestConfig", (TestingConfig,), config))
     app.test_client_class = FreshUserClient
     return app
 
