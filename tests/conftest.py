@@ -1,7 +1,7 @@
 """Fixtures: an app per database backend, a rolled-back transaction per test, clients per role."""
 
 import pytest
-from flask import Flask, g
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -52,7 +52,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 class FreshUserClient(FlaskClient):
-    """A test client that forgets the cached user between requests.
+    """A test client that forgets the cached user and locale between requests.
 
     The test keeps one app context open (for the rolled-back session), and Flask reuses it for
     every request, so Flask-Login's cached user in `g` would leak from one client to the next.
@@ -60,7 +60,9 @@ class FreshUserClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         """Drop the cached user, then send the request."""
-        g.pop("_login_user", None)
+        if has_app_context():
+            g.pop("_login_user", None)
+            g.pop("_flask_babel", None)
         return super().open(*args, **kwargs)
 
 
