@@ -77,6 +77,8 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(e):
+        if getattr(e, "response", None) is not None:
+            return e.response  # a view's own answer (the login page with its message)
         return page(
             429,
             _("Zu viele Versuche"),
