@@ -87,6 +87,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
+    # The limiter stays on (one Limiter serves every test app); the suite logs in very often.
+    LOGIN_RATE_LIMIT = "100000 per minute"
     # argon2 with minimal cost keeps the suite fast; production uses the library default.
     PASSWORD_HASH_FAST = True
 

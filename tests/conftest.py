@@ -71,7 +71,6 @@ def make_test_app(url: str, **overrides) -> Flask:
     config = {
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
     }
     config.update(overrides)
     from config import TestingConfig
@@ -118,7 +117,6 @@ def app(_session_app):
             outer.rollback()
             connection.close()
     app.config["WTF_CSRF_ENABLED"] = False
-    app.config["RATELIMIT_ENABLED"] = False
 
 
 @pytest.fixture
