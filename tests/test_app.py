@@ -5,7 +5,7 @@ import pytest
 from config import ProductionConfig
 from supportclub import create_app
 from supportclub.extensions import db
-from tests.conftest import make_test_app, login
+from tests.conftest import login, make_test_app
 from tests.factories import make_booking
 
 
@@ -79,9 +79,7 @@ def test_500_page_is_german_and_rolls_back(tmp_path):
 def test_post_without_csrf_token_is_refused(app, db, users):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    response = client.post(
-        "/anmelden", data={"email": users["treasurer"].email, "password": "x"}
-    )
+    response = client.post("/anmelden", data={"email": users["treasurer"].email, "password": "x"})
     assert response.status_code == 400
     assert "Sicherheitstoken" in response.get_data(as_text=True)
 

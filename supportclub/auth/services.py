@@ -1,5 +1,7 @@
 """Users: create, authenticate, change password and role. They flush, never commit."""
 
+import contextlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
@@ -76,10 +78,8 @@ def authenticate(email: str, password: str) -> User | None:
     hasher = _hasher()
     if user is None or not user.is_active:
         # Spend the same time as a real check so a wrong e-mail is not distinguishable.
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(hasher.hash("timing-equaliser"), password or "x")
-        except VerificationError:
-            pass
         return None
     try:
         hasher.verify(user.password_hash, password or "")

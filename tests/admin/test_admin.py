@@ -69,15 +69,20 @@ def test_bad_settings_are_refused(app, db, clients, overrides, message):
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert get_settings().name == ""
-    assert db.session.execute(select(AuditEntry).filter_by(action="settings.updated")).first() is None
+    updated = select(AuditEntry).filter_by(action="settings.updated")
+    assert db.session.execute(updated).first() is None
 
 
 def test_admin_creates_and_edits_users(app, db, clients):
     person = make_person()
     response = clients["admin"].post(
         "/verwaltung/zugaenge/neu",
-        data={"email": "neu@example.org", "role": "board", "password": "lang-genug-123",
-              "person_id": str(person.id)},
+        data={
+            "email": "neu@example.org",
+            "role": "board",
+            "password": "lang-genug-123",
+            "person_id": str(person.id),
+        },
     )
     assert response.status_code == 302
     user = db.session.execute(select(User).filter_by(email="neu@example.org")).scalar_one()
@@ -90,23 +95,34 @@ def test_admin_creates_and_edits_users(app, db, clients):
     assert response.status_code == 302
     db.session.expire_all()
     assert (user.role, user.is_active, user.person_id) == ("member", False, None)
-    actions = db.session.execute(
-        select(AuditEntry.action).where(AuditEntry.target_type == "User",
-                                        AuditEntry.target_id == user.id)
-        .order_by(AuditEntry.id)).scalars().all()
+    actions = (
+        db.session.execute(
+            select(AuditEntry.action)
+            .where(AuditEntry.target_type == "User", AuditEntry.target_id == user.id)
+            .order_by(AuditEntry.id)
+        )
+        .scalars()
+        .all()
+    )
     assert actions == ["users.created", "users.updated", "users.password_reset"]
 
 
 def test_user_form_refuses_bad_input(app, db, clients, users):
     duplicate = clients["admin"].post(
         "/verwaltung/zugaenge/neu",
-        data={"email": users["admin"].email.upper(), "role": "board", "password": "lang-genug-123"})
+        data={"email": users["admin"].email.upper(), "role": "board", "password": "lang-genug-123"},
+    )
     page = duplicate.get_data(as_text=True)
     assert duplicate.status_code == 200
     missing_person = clients["admin"].post(
         "/verwaltung/zugaenge/neu",
-        data={"email": "x@example.org", "role": "board", "password": "lang-genug-123",
-              "person_id": "999999"})
+        data={
+            "email": "x@example.org",
+            "role": "board",
+            "password": "lang-genug-123",
+            "person_id": "999999",
+        },
+    )
     assert "Diese Person gibt es nicht." in missing_person.get_data(as_text=True)
     assert db.session.execute(select(User).filter_by(email="x@example.org")).first() is None
     assert "Diese E-Mail-Adresse hat schon einen Zugang." in page
@@ -115,7 +131,8 @@ def test_user_form_refuses_bad_input(app, db, clients, users):
 def test_last_admin_cannot_be_removed(app, db, clients, users):
     admin = users["admin"]
     response = clients["admin"].post(
-        f"/verwaltung/zugaenge/{admin.id}", data={"role": "board", "is_active": "y"})
+        f"/verwaltung/zugaenge/{admin.id}", data={"role": "board", "is_active": "y"}
+    )
     assert "letzte aktive Administrator" in response.get_data(as_text=True)
     db.session.expire_all()
     assert admin.role == "admin"
@@ -126,11 +143,17 @@ def test_audit_log_lists_and_filters(app, db, clients, users):
     make_person()
     page = clients["treasurer"].get("/verwaltung/protokoll").get_data(as_text=True)
     assert "bookings.recorded" in page and "persons.created" in page
-    page = clients["treasurer"].get(
-        f"/verwaltung/protokoll?action=bookings&target_id={booking.id}").get_data(as_text=True)
+    page = (
+        clients["treasurer"]
+        .get(f"/verwaltung/protokoll?action=bookings&target_id={booking.id}")
+        .get_data(as_text=True)
+    )
     assert "bookings.recorded" in page and "persons.created" not in page
-    page = clients["admin"].get(
-        f"/verwaltung/protokoll?actor={users['treasurer'].email}").get_data(as_text=True)
+    page = (
+        clients["admin"]
+        .get(f"/verwaltung/protokoll?actor={users['treasurer'].email}")
+        .get_data(as_text=True)
+    )
     assert "bookings.recorded" in page
     assert clients["admin"].get("/verwaltung/protokoll?date_from=kaputt").status_code == 200
 

@@ -69,17 +69,20 @@ def test_logout_needs_post(app, users):
 def test_password_change(app, db, users):
     client = login(app.test_client(), users["member"])
     wrong = client.post(
-        "/passwort", data={"current": "nicht-richtig", "new": "ganz-neues-pw-1",
-                           "confirm": "ganz-neues-pw-1"})
+        "/passwort",
+        data={"current": "nicht-richtig", "new": "ganz-neues-pw-1", "confirm": "ganz-neues-pw-1"},
+    )
     assert "Das aktuelle Passwort stimmt nicht." in wrong.get_data(as_text=True)
     short = client.post("/passwort", data={"current": PASSWORD, "new": "kurz", "confirm": "kurz"})
     assert "Mindestens 10 Zeichen." in short.get_data(as_text=True)
     mismatch = client.post(
-        "/passwort", data={"current": PASSWORD, "new": "ganz-neues-pw-1", "confirm": "anders-123"})
+        "/passwort", data={"current": PASSWORD, "new": "ganz-neues-pw-1", "confirm": "anders-123"}
+    )
     assert "stimmen nicht überein" in mismatch.get_data(as_text=True)
     ok = client.post(
-        "/passwort", data={"current": PASSWORD, "new": "ganz-neues-pw-1",
-                           "confirm": "ganz-neues-pw-1"})
+        "/passwort",
+        data={"current": PASSWORD, "new": "ganz-neues-pw-1", "confirm": "ganz-neues-pw-1"},
+    )
     assert ok.status_code == 302
     login(app.test_client(), users["member"], password="ganz-neues-pw-1")
 
@@ -113,27 +116,46 @@ def test_login_rate_limit_has_a_clear_german_message(_session_app):
 
 def test_users_create_cli(app, db, runner):
     result = runner.invoke(
-        args=["users", "create", "Neu@Example.org", "--role", "treasurer",
-              "--password", "lang-genug-123"])
+        args=[
+            "users",
+            "create",
+            "Neu@Example.org",
+            "--role",
+            "treasurer",
+            "--password",
+            "lang-genug-123",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "neu@example.org" in result.output
     user = db.session.execute(select(User).filter_by(email="neu@example.org")).scalar_one()
     assert user.role == "treasurer"
     again = runner.invoke(
-        args=["users", "create", "neu@example.org", "--role", "board",
-              "--password", "lang-genug-123"])
+        args=[
+            "users",
+            "create",
+            "neu@example.org",
+            "--role",
+            "board",
+            "--password",
+            "lang-genug-123",
+        ]
+    )
     assert again.exit_code != 0
     assert "schon einen Zugang" in again.output
 
 
 def test_users_create_cli_refuses_bad_input(app, db, runner):
-    short = runner.invoke(args=["users", "create", "a@example.org", "--role", "admin",
-                                "--password", "kurz"])
+    short = runner.invoke(
+        args=["users", "create", "a@example.org", "--role", "admin", "--password", "kurz"]
+    )
     assert short.exit_code != 0 and "mindestens 10 Zeichen" in short.output
-    bad_mail = runner.invoke(args=["users", "create", "keine-mail", "--role", "admin",
-                                   "--password", "lang-genug-123"])
+    bad_mail = runner.invoke(
+        args=["users", "create", "keine-mail", "--role", "admin", "--password", "lang-genug-123"]
+    )
     assert bad_mail.exit_code != 0 and "gültige E-Mail" in bad_mail.output
-    bad_role = runner.invoke(args=["users", "create", "b@example.org", "--role", "chef",
-                                   "--password", "lang-genug-123"])
+    bad_role = runner.invoke(
+        args=["users", "create", "b@example.org", "--role", "chef", "--password", "lang-genug-123"]
+    )
     assert bad_role.exit_code != 0
     assert db.session.execute(select(User)).scalars().all() == []

@@ -48,20 +48,26 @@ def test_single_line_income(app, db, treasurer_client):
 
 
 def test_expense_is_negative(app, db, treasurer_client):
-    data = booking_form(kind="expense", amount="80", **{
-        "lines-0-category_id": str(by_code(Category, "admin_cost").id)})
+    data = booking_form(
+        kind="expense",
+        amount="80",
+        **{"lines-0-category_id": str(by_code(Category, "admin_cost").id)},
+    )
     assert treasurer_client.post("/buchungen/neu", data=data).status_code == 302
     assert db.session.execute(select(Booking.amount_cents)).scalar_one() == -8000
 
 
 def test_split_into_several_lines(app, db, treasurer_client):
-    data = booking_form(amount="60,00", **{
-        "lines-0-category_id": str(by_code(Category, "dues").id),
-        "lines-0-amount": "36",
-        "lines-1-category_id": str(by_code(Category, "donation").id),
-        "lines-1-fund_id": str(by_code(Fund, "general").id),
-        "lines-1-amount": "24,00",
-    })
+    data = booking_form(
+        amount="60,00",
+        **{
+            "lines-0-category_id": str(by_code(Category, "dues").id),
+            "lines-0-amount": "36",
+            "lines-1-category_id": str(by_code(Category, "donation").id),
+            "lines-1-fund_id": str(by_code(Fund, "general").id),
+            "lines-1-amount": "24,00",
+        },
+    )
     assert treasurer_client.post("/buchungen/neu", data=data).status_code == 302
     booking = db.session.execute(select(Booking)).scalar_one()
     assert sorted(ln.amount_cents for ln in booking.lines) == [2400, 3600]
@@ -94,8 +100,7 @@ def test_add_line_button_shows_a_second_line(app, db, treasurer_client):
         ({"new_first_name": "Ohne"}, "Bitte einen Namen angeben"),
     ],
 )
-def test_bad_input_shows_a_message_and_saves_nothing(app, db, treasurer_client, overrides,
-                                                      message):
+def test_bad_input_shows_a_message_and_saves_nothing(app, db, treasurer_client, overrides, message):
     persons_before = db.session.execute(select(func.count(Person.id))).scalar_one()
     response = treasurer_client.post("/buchungen/neu", data=booking_form(**overrides))
     assert response.status_code == 200
@@ -107,25 +112,30 @@ def test_bad_input_shows_a_message_and_saves_nothing(app, db, treasurer_client, 
 def test_closed_year_is_refused(app, db, treasurer_client):
     db.session.add(ClosedYear(year=2023))
     db.session.commit()
-    response = treasurer_client.post(
-        "/buchungen/neu", data=booking_form(booking_date="2023-06-01")
-    )
+    response = treasurer_client.post("/buchungen/neu", data=booking_form(booking_date="2023-06-01"))
     assert "Das Jahr 2023 ist abgeschlossen" in response.get_data(as_text=True)
     assert bookings_count(db) == 0
 
 
 def test_new_person_inline_and_rollback_when_booking_fails(app, db, treasurer_client):
     person_fields = {
-        "new_person_kind": "private", "new_first_name": "Erika", "new_last_name": "Mustermann",
-        "new_street": "Löbdergraben 1", "new_postal_code": "07743", "new_city": "Jena",
+        "new_person_kind": "private",
+        "new_first_name": "Erika",
+        "new_last_name": "Mustermann",
+        "new_street": "Löbdergraben 1",
+        "new_postal_code": "07743",
+        "new_city": "Jena",
     }
     # the booking fails (lines do not add up): the new person must not be saved either
     bad = booking_form(**person_fields, **{"lines-0-amount": "1,00"})
-    assert "Die Positionen ergeben" in treasurer_client.post(
-        "/buchungen/neu", data=bad).get_data(as_text=True)
+    assert "Die Positionen ergeben" in treasurer_client.post("/buchungen/neu", data=bad).get_data(
+        as_text=True
+    )
     assert db.session.execute(select(func.count(Person.id))).scalar_one() == 0
-    assert treasurer_client.post(
-        "/buchungen/neu", data=booking_form(**person_fields)).status_code == 302
+    assert (
+        treasurer_client.post("/buchungen/neu", data=booking_form(**person_fields)).status_code
+        == 302
+    )
     booking = db.session.execute(select(Booking)).scalar_one()
     assert booking.person.full_name == "Erika Mustermann"
     assert booking.person.city == "Jena"
@@ -135,8 +145,7 @@ def test_pick_existing_person_by_search_label(app, db, treasurer_client):
     person = make_person(first_name="Jonas", last_name="Schreiber")
     found = treasurer_client.get("/personen/suche?q=schreib").get_json()
     assert found == [{"id": person.id, "label": f"Schreiber, Jonas (Jena) #{person.id}"}]
-    response = treasurer_client.post(
-        "/buchungen/neu", data=booking_form(person=found[0]["label"]))
+    response = treasurer_client.post("/buchungen/neu", data=booking_form(person=found[0]["label"]))
     assert response.status_code == 302
     assert db.session.execute(select(Booking.person_id)).scalar_one() == person.id
 
@@ -175,7 +184,8 @@ def test_reverse_through_the_page(app, db, treasurer_client):
     )
     assert response.status_code == 302
     reversal = db.session.execute(
-        select(Booking).where(Booking.reversal_of_id == booking.id)).scalar_one()
+        select(Booking).where(Booking.reversal_of_id == booking.id)
+    ).scalar_one()
     assert reversal.amount_cents == -123456
     page = treasurer_client.get(f"/buchungen/{booking.id}").get_data(as_text=True)
     assert "Storniert durch" in page and "Doppelt erfasst" in page
@@ -184,10 +194,12 @@ def test_reverse_through_the_page(app, db, treasurer_client):
     assert again.status_code == 422
     assert "bereits storniert" in again.get_data(as_text=True)
     of_reversal = treasurer_client.post(
-        f"/buchungen/{reversal.id}/stornieren", data={"reason": "zurück"})
+        f"/buchungen/{reversal.id}/stornieren", data={"reason": "zurück"}
+    )
     assert "Stornobuchung kann nicht storniert" in of_reversal.get_data(as_text=True)
     missing_reason = treasurer_client.post(
-        f"/buchungen/{make_booking(100).id}/stornieren", data={"reason": ""})
+        f"/buchungen/{make_booking(100).id}/stornieren", data={"reason": ""}
+    )
     assert "Bitte einen Grund" in missing_reason.get_data(as_text=True)
     assert bookings_count(db) == 3
 
@@ -197,8 +209,12 @@ def test_board_reads_but_cannot_write(app, db, clients):
     page = clients["board"].get(f"/buchungen/{booking.id}").get_data(as_text=True)
     assert "Buchung stornieren" not in page
     assert clients["board"].post("/buchungen/neu", data=booking_form()).status_code == 403
-    assert clients["board"].post(
-        f"/buchungen/{booking.id}/stornieren", data={"reason": "nein"}).status_code == 403
+    assert (
+        clients["board"]
+        .post(f"/buchungen/{booking.id}/stornieren", data={"reason": "nein"})
+        .status_code
+        == 403
+    )
     assert bookings_count(db) == 1
 
 
@@ -210,7 +226,8 @@ def test_balances_and_year_overview_pages(app, db, clients):
     page = clients["board"].get("/salden?stichtag=2025-05-02").get_data(as_text=True)
     assert "-20,00 €" not in page
     assert "gültiges Datum" in clients["board"].get("/salden?stichtag=kaputt").get_data(
-        as_text=True)
+        as_text=True
+    )
     page = clients["board"].get("/jahresuebersicht?jahr=2025").get_data(as_text=True)
     assert "Wirtschaftlicher Geschäftsbetrieb" in page and "Aktionskosten" in page
     assert "1.234,56 €" in page

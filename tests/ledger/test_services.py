@@ -184,9 +184,8 @@ def test_saved_booking_cannot_be_changed_or_deleted_through_the_orm(app, db):
 )
 def test_database_triggers_refuse_changes(app, db, statement):
     make_booking(1000)
-    with pytest.raises(sa.exc.DatabaseError, match="unveränderlich"):
-        with db.session.begin_nested():
-            db.session.execute(sa.text(statement))
+    with pytest.raises(sa.exc.DatabaseError, match="unveränderlich"), db.session.begin_nested():
+        db.session.execute(sa.text(statement))
 
 
 def test_reversal_negates_links_and_restores_balances(app, db, users):
@@ -204,8 +203,11 @@ def test_reversal_negates_links_and_restores_balances(app, db, users):
     entry = db.session.execute(
         select(AuditEntry).where(AuditEntry.action == "bookings.reversed")
     ).scalar_one()
-    assert entry.data == {"amount_cents": 123456, "reason": "Doppelt erfasst",
-                          "reversal_id": reversal.id}
+    assert entry.data == {
+        "amount_cents": 123456,
+        "reason": "Doppelt erfasst",
+        "reversal_id": reversal.id,
+    }
 
 
 def test_reversal_rules(app, db):
@@ -251,19 +253,48 @@ def test_reversal_is_unique_at_database_level(app, db):
 def test_balances_and_year_summary_are_exact_sums(app, db):
     project = create_fund(code="spielplatz", name="Projekt Spielplatz", earmarked=True, actor=None)
     bank, cash = by_code(Account, "bank").id, by_code(Account, "cash").id
-    record_booking(booking_date=date(2025, 1, 10), account_id=bank, amount_cents=6000,
-                   lines=[line("dues", 3600), line("donation", 2400)], actor=None)
-    record_booking(booking_date=date(2025, 6, 1), account_id=cash, amount_cents=45050,
-                   lines=[line("sales", 30050), line("donation", 15000, "spielplatz")], actor=None)
-    record_booking(booking_date=date(2025, 6, 2), account_id=cash, amount_cents=-12000,
-                   lines=[line("campaign_cost", -12000)], actor=None)
-    record_booking(booking_date=date(2025, 7, 1), account_id=None, amount_cents=0,
-                   lines=[line("allocation", -5000), line("allocation", 5000, "spielplatz")],
-                   actor=None)
-    record_booking(booking_date=date(2025, 8, 1), account_id=bank, amount_cents=-20000,
-                   lines=[line("grant_payout", -20000, "spielplatz")], actor=None)
-    record_booking(booking_date=date(2024, 8, 1), account_id=bank, amount_cents=99,
-                   lines=[line("interest", 99)], actor=None)
+    record_booking(
+        booking_date=date(2025, 1, 10),
+        account_id=bank,
+        amount_cents=6000,
+        lines=[line("dues", 3600), line("donation", 2400)],
+        actor=None,
+    )
+    record_booking(
+        booking_date=date(2025, 6, 1),
+        account_id=cash,
+        amount_cents=45050,
+        lines=[line("sales", 30050), line("donation", 15000, "spielplatz")],
+        actor=None,
+    )
+    record_booking(
+        booking_date=date(2025, 6, 2),
+        account_id=cash,
+        amount_cents=-12000,
+        lines=[line("campaign_cost", -12000)],
+        actor=None,
+    )
+    record_booking(
+        booking_date=date(2025, 7, 1),
+        account_id=None,
+        amount_cents=0,
+        lines=[line("allocation", -5000), line("allocation", 5000, "spielplatz")],
+        actor=None,
+    )
+    record_booking(
+        booking_date=date(2025, 8, 1),
+        account_id=bank,
+        amount_cents=-20000,
+        lines=[line("grant_payout", -20000, "spielplatz")],
+        actor=None,
+    )
+    record_booking(
+        booking_date=date(2024, 8, 1),
+        account_id=bank,
+        amount_cents=99,
+        lines=[line("interest", 99)],
+        actor=None,
+    )
     db.session.commit()
 
     accounts = {a.code: t for a, t in q.account_balances()}
