@@ -92,6 +92,6 @@ def register_error_pages(app: Flask) -> None:
             500,
             _("Interner Fehler"),
             _(
-                "Etwas ist schiefgegangen. Es wurde nichts gespeichert. Bitte versuchen Sie es erneut."
+                "Etwas ist schiefgegangen. Es wurde nichts gespeichert. Bitte versuchen Sie es erneut."  # noqa: E501
             ),
         )
