@@ -87,8 +87,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _select_locale() -> str:
     """The language: the user's choice in the session, else German."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang
