@@ -8,7 +8,8 @@ from supportclub import clock
 from supportclub.admin.services import get_settings
 from supportclub.audit import AuditEntry
 from supportclub.auth.models import User
-from supportclub.demo import DEMO_LOGINS, FIRST_YEAR, GRANTS_TOTAL_CENTS, MEMBER_EMAIL, load_demo
+from supportclub.demo import DEMO_LOGINS, MEMBER_EMAIL, load_demo
+from supportclub.demo_plan import FIRST_YEAR, GRANTS_TOTAL_CENTS
 from supportclub.ledger import queries as q
 from supportclub.ledger.models import Booking, BookingLine, Category, Channel, Fund, Person
 from tests.factories import make_person
