@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice as C
@@ -20,7 +21,15 @@ from supportclub.ledger.forms import (
     ReversalForm,
     person_id_from_choice,
 )
-from supportclub.ledger.models import Account, Category, Fund, Person, PersonKind, TaxSphere
+from supportclub.ledger.models import (
+    Account,
+    Category,
+    Channel,
+    Fund,
+    Person,
+    PersonKind,
+    TaxSphere,
+)
 from supportclub.ledger.services import (
     LineInput,
     create_person,
@@ -32,10 +41,18 @@ from supportclub.ledger.services import (
 from supportclub.permissions import BOOK_READERS, BOOK_WRITERS, can_reverse_booking, role_required
 
 SPHERE_LABELS = {
-    TaxSphere.IDEELL: "Ideeller Bereich",
-    TaxSphere.VERMOEGENSVERWALTUNG: "Vermögensverwaltung",
-    TaxSphere.ZWECKBETRIEB: "Zweckbetrieb",
-    TaxSphere.WIRTSCHAFTLICH: "Wirtschaftlicher Geschäftsbetrieb",
+    TaxSphere.IDEELL: _l("Ideeller Bereich"),
+    TaxSphere.VERMOEGENSVERWALTUNG: _l("Vermögensverwaltung"),
+    TaxSphere.ZWECKBETRIEB: _l("Zweckbetrieb"),
+    TaxSphere.WIRTSCHAFTLICH: _l("Wirtschaftlicher Geschäftsbetrieb"),
+}
+
+CHANNEL_LABELS = {
+    Channel.MANUAL: _l("von Hand erfasst"),
+    Channel.BANK: _l("Bankimport"),
+    Channel.CASH: _l("Kasse"),
+    Channel.STRIPE: _l("Stripe (online)"),
+    Channel.DEMO: _l("Demodaten"),
 }
 
 
@@ -251,7 +268,9 @@ def booking_detail(booking_id: int):
     form = ReversalForm() if can_reverse_booking(current_user, booking) else None
     if form is not None:
         form.reversal_date.data = today()
-    return render_template("ledger/booking_detail.html", booking=booking, form=form)
+    return render_template(
+        "ledger/booking_detail.html", booking=booking, form=form, channels=CHANNEL_LABELS
+    )
 
 
 @bp.route("/buchungen/<int:booking_id>/stornieren", methods=["POST"])
@@ -281,7 +300,9 @@ def booking_reverse(booking_id: int):
             return redirect(url_for("ledger.booking_detail", booking_id=reversal.id))
     booking = q.booking_detail(booking_id)
     return (
-        render_template("ledger/booking_detail.html", booking=booking, form=form),
+        render_template(
+            "ledger/booking_detail.html", booking=booking, form=form, channels=CHANNEL_LABELS
+        ),
         422,
     )
 
