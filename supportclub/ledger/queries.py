@@ -56,6 +56,21 @@ def _line_conditions(flt: BookingFilter) -> list:
     return cond
 
 
+def _income_and_expense(amount):
+    """SUM expressions for income and expense; a reversal counts against the side it cancels.
+
+    A reversed donation therefore lowers income (to zero) instead of showing up as an expense,
+    which would inflate both sides of the year's figures.
+    """
+    is_reversal = Booking.reversal_of_id.is_not(None)
+    income_side = ((~is_reversal) & (amount > 0)) | (is_reversal & (amount < 0))
+    expense_side = ((~is_reversal) & (amount < 0)) | (is_reversal & (amount > 0))
+    return (
+        func.coalesce(func.sum(case((income_side, amount), else_=0)), 0),
+        func.coalesce(func.sum(case((expense_side, amount), else_=0)), 0),
+    )
+
+
 @dataclass(frozen=True)
 class FilterTotals:
     """Count and sums of a filtered set of bookings (matching lines only)."""
@@ -190,13 +205,17 @@ class CategoryYear:
 
 
 def category_summary(year: int) -> list[CategoryYear]:
-    """Income and expense per category for `year` (categories with movement only)."""
-    amount = BookingLine.amount_cents
+    """Income and expense per category for `year` (categories with movement only).
+
+    Reversals net out on the side they cancel, so a reversed donation leaves no trace in the
+    year's income, while the ledger itself keeps both bookings.
+    """
+    income, expense = _income_and_expense(BookingLine.amount_cents)
     sums = (
         select(
             BookingLine.category_id,
-            func.sum(case((amount > 0, amount), else_=0)).label("income"),
-            func.sum(case((amount < 0, amount), else_=0)).label("expense"),
+            income.label("income"),
+            expense.label("expense"),
         )
         .join(Booking, BookingLine.booking_id == Booking.id)
         .where(Booking.booking_date >= date(year, 1, 1), Booking.booking_date <= date(year, 12, 31))

@@ -200,6 +200,13 @@ def test_reversal_negates_links_and_restores_balances(app, db, users):
     assert db.session.get(Booking, booking.id).reversed_by.id == reversal.id
     assert dict((f.code, t) for f, t in q.fund_balances())["general"] == 0
     assert dict((a.code, t) for a, t in q.account_balances())["bank"] == 0
+    # the reversal (dated today) lowers this year's donation income; it is no expense
+    donation = next(r for r in q.category_summary(today().year) if r.category.code == "donation")
+    assert (donation.income_cents, donation.expense_cents) == (-123456, 0)
+    totals = q.filter_totals(q.BookingFilter())
+    assert (totals.count, totals.income_cents, totals.expense_cents) == (2, 0, 0)
+    reversed_year = q.category_summary(2025)
+    assert [(r.category.code, r.income_cents) for r in reversed_year] == [("donation", 123456)]
     entry = db.session.execute(
         select(AuditEntry).where(AuditEntry.action == "bookings.reversed")
     ).scalar_one()
