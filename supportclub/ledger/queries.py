@@ -88,23 +88,15 @@ class FilterTotals:
 def filter_totals(flt: BookingFilter) -> FilterTotals:
     """Totals of the filtered set, in one aggregate query."""
     if flt.filters_lines:
-        amount = BookingLine.amount_cents
+        income, expense = _income_and_expense(BookingLine.amount_cents)
         stmt = (
-            select(
-                func.count(func.distinct(Booking.id)),
-                func.coalesce(func.sum(case((amount > 0, amount), else_=0)), 0),
-                func.coalesce(func.sum(case((amount < 0, amount), else_=0)), 0),
-            )
+            select(func.count(func.distinct(Booking.id)), income, expense)
             .select_from(BookingLine)
             .join(Booking, BookingLine.booking_id == Booking.id)
         )
     else:
-        amount = Booking.amount_cents
-        stmt = select(
-            func.count(Booking.id),
-            func.coalesce(func.sum(case((amount > 0, amount), else_=0)), 0),
-            func.coalesce(func.sum(case((amount < 0, amount), else_=0)), 0),
-        ).select_from(Booking)
+        income, expense = _income_and_expense(Booking.amount_cents)
+        stmt = select(func.count(Booking.id), income, expense).select_from(Booking)
     count, income, expense = db.session.execute(stmt.where(*_line_conditions(flt))).one()
     return FilterTotals(int(count), int(income), int(expense))
 
