@@ -63,12 +63,13 @@ def record(actor, action: str, target=None, data: dict[str, Any] | None = None) 
 def _refuse_changes(session, flush_context, instances) -> None:
     """The audit trail is append-only: refuse updates and deletes."""
     from supportclub.errors import ImmutableError
+    from supportclub.i18n import _
 
     for obj in list(session.deleted) + list(session.dirty):
         if isinstance(obj, AuditEntry) and (
             obj in session.deleted or session.is_modified(obj, include_collections=False)
         ):
-            raise ImmutableError("Das Protokoll kann nicht geändert oder gelöscht werden.")
+            raise ImmutableError(_("Das Protokoll kann nicht geändert oder gelöscht werden."))
 
 
 def install_guard() -> None:

@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from num2words import num2words
 
+from supportclub.i18n import N_, _
+
 __all__ = [
     "MAX_CENTS",
     "MoneyError",
@@ -31,17 +33,18 @@ _CENT = Decimal("0.01")
 _CONTEXT = Context(prec=50, rounding=ROUND_HALF_UP)
 _MAX_ADJUSTED = 20
 
-MSG_EMPTY = "Bitte einen Betrag eingeben."
-MSG_SEVERAL_COMMAS = "Der Betrag darf höchstens ein Komma enthalten (Beispiel: 1.234,56)."
-MSG_DECIMALS = "Höchstens zwei Nachkommastellen sind erlaubt (Beispiel: 12,34)."
-MSG_GROUPING = (
+# The German msgids; translated where they are raised (``MoneyError(_(MSG_...))``).
+MSG_EMPTY = N_("Bitte einen Betrag eingeben.")
+MSG_SEVERAL_COMMAS = N_("Der Betrag darf höchstens ein Komma enthalten (Beispiel: 1.234,56).")
+MSG_DECIMALS = N_("Höchstens zwei Nachkommastellen sind erlaubt (Beispiel: 12,34).")
+MSG_GROUPING = N_(
     "Die Tausenderpunkte stehen an der falschen Stelle: nach jedem Punkt folgen "
     "genau drei Ziffern (Beispiel: 1.234.567,89)."
 )
-MSG_NEGATIVE = "Der Betrag darf nicht negativ sein."
-MSG_NOT_POSITIVE = "Der Betrag muss größer als 0 sein."
-MSG_ZERO = "Der Betrag darf nicht 0 sein."
-MSG_NOT_FINITE = "Der Betrag ist keine endliche Zahl."
+MSG_NEGATIVE = N_("Der Betrag darf nicht negativ sein.")
+MSG_NOT_POSITIVE = N_("Der Betrag muss größer als 0 sein.")
+MSG_ZERO = N_("Der Betrag darf nicht 0 sein.")
+MSG_NOT_FINITE = N_("Der Betrag ist keine endliche Zahl.")
 
 _SIGNS = {"+": 1, "-": -1, "\u2212": -1}  # U+2212 is the typographic minus sign
 _AMOUNT_RE = re.compile(
@@ -60,10 +63,10 @@ _WHITESPACE_RE = re.compile(r"\s+")
 
 
 class MoneyError(ValueError):
-    """An amount the user typed (or a Decimal) that is not acceptable; German message."""
+    """An amount the user typed (or a Decimal) that is not acceptable; translated message."""
 
     def __init__(self, message: str):
-        """Keep the German user-facing message on ``.message`` and in ``str(e)``."""
+        """Keep the user-facing message (German, or the request's language) on ``.message``."""
         super().__init__(message)
         self.message = message
 
@@ -87,17 +90,23 @@ def _require_decimal(value, name: str = "d") -> Decimal:
 def _invalid(text: str) -> MoneyError:
     """Build the generic "not a valid amount" error quoting (a shortened) user input."""
     shown = text if len(text) <= 30 else text[:29] + "…"
-    return MoneyError(f"„{shown}“ ist kein gültiger Betrag. Bitte z. B. 1.234,56 eingeben.")
+    return MoneyError(
+        _("„%(text)s“ ist kein gültiger Betrag. Bitte z. B. 1.234,56 eingeben.", text=shown)
+    )
 
 
 def _too_high(max_cents: int) -> MoneyError:
     """Build the ceiling error, naming the ceiling in German format."""
-    return MoneyError(f"Der Betrag ist zu hoch (höchstens {format_cents(max_cents)}).")
+    return MoneyError(
+        _("Der Betrag ist zu hoch (höchstens %(amount)s).", amount=format_cents(max_cents))
+    )
 
 
 def _too_low(max_cents: int) -> MoneyError:
     """Build the floor error for negative amounts beyond the ceiling."""
-    return MoneyError(f"Der Betrag ist zu niedrig (mindestens {format_cents(-max_cents)}).")
+    return MoneyError(
+        _("Der Betrag ist zu niedrig (mindestens %(amount)s).", amount=format_cents(-max_cents))
+    )
 
 
 def _number_to_decimal_text(number: str) -> str:
@@ -106,15 +115,15 @@ def _number_to_decimal_text(number: str) -> str:
     Dots and commas are read the German way; see ``parse_amount`` for the rules.
     """
     if number.count(",") > 1:
-        raise MoneyError(MSG_SEVERAL_COMMAS)
+        raise MoneyError(_(MSG_SEVERAL_COMMAS))
     if "," in number:
         whole, fraction = number.split(",")
         if "." in fraction:
-            raise MoneyError(MSG_GROUPING)
+            raise MoneyError(_(MSG_GROUPING))
         if not _DIGITS_RE.fullmatch(fraction):
             raise _invalid(number)
         if len(fraction) > 2:
-            raise MoneyError(MSG_DECIMALS)
+            raise MoneyError(_(MSG_DECIMALS))
     else:
         whole, fraction = number, ""
         if whole.count(".") == 1:
@@ -124,13 +133,13 @@ def _number_to_decimal_text(number: str) -> str:
             if len(right) in (1, 2):  # a decimal point: "1234.56", "12.5"
                 whole, fraction = left, right
             elif len(right) > 3 or left.startswith("0"):  # "12.3456", "0.125"
-                raise MoneyError(MSG_DECIMALS)
+                raise MoneyError(_(MSG_DECIMALS))
     if _DIGITS_RE.fullmatch(whole):
         digits = whole
     elif _GROUPED_RE.fullmatch(whole):
         digits = whole.replace(".", "")
     else:
-        raise MoneyError(MSG_GROUPING)
+        raise MoneyError(_(MSG_GROUPING))
     return f"{digits}.{fraction}" if fraction else digits
 
 
@@ -164,7 +173,7 @@ def parse_amount(
     (int, float, Decimal) is a programming error and raises TypeError.
     """
     if text is None:
-        raise MoneyError(MSG_EMPTY)
+        raise MoneyError(_(MSG_EMPTY))
     if not isinstance(text, str):
         raise TypeError(f"parse_amount expects the typed text (str), got {type(text).__name__}")
     _require_int(max_cents, "max_cents")
@@ -173,7 +182,7 @@ def parse_amount(
 
     cleaned = _WHITESPACE_RE.sub(" ", text).strip()
     if not cleaned:
-        raise MoneyError(MSG_EMPTY)
+        raise MoneyError(_(MSG_EMPTY))
     match = _AMOUNT_RE.fullmatch(cleaned)
     if match is None or (match["sign1"] and match["sign2"]) or (match["pre"] and match["post"]):
         raise _invalid(cleaned)
@@ -184,10 +193,10 @@ def parse_amount(
 
     if value == 0:
         if not allow_zero:
-            raise MoneyError(MSG_ZERO if allow_negative else MSG_NOT_POSITIVE)
+            raise MoneyError(_(MSG_ZERO if allow_negative else MSG_NOT_POSITIVE))
         return 0
     if value < 0 and not allow_negative:
-        raise MoneyError(MSG_NEGATIVE)
+        raise MoneyError(_(MSG_NEGATIVE))
     if value.copy_abs() > cents_to_decimal(max_cents):
         raise _too_high(max_cents) if value > 0 else _too_low(max_cents)
     return decimal_to_cents(value)
@@ -224,9 +233,9 @@ def cents_to_decimal(cents: int) -> Decimal:
 def _check_finite_and_size(d: Decimal) -> None:
     """Refuse NaN, infinities and absurdly large Decimals before any arithmetic."""
     if not d.is_finite():
-        raise MoneyError(MSG_NOT_FINITE)
+        raise MoneyError(_(MSG_NOT_FINITE))
     if d and d.adjusted() > _MAX_ADJUSTED:
-        raise MoneyError("Der Betrag ist zu groß.")
+        raise MoneyError(_("Der Betrag ist zu groß."))
 
 
 def decimal_to_cents(d: Decimal) -> int:
@@ -236,7 +245,7 @@ def decimal_to_cents(d: Decimal) -> int:
     with localcontext(_CONTEXT):
         rounded = d.quantize(_CENT)
         if rounded != d:
-            raise MoneyError(MSG_DECIMALS)
+            raise MoneyError(_(MSG_DECIMALS))
         return int(rounded.scaleb(2))
 
 

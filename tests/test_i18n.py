@@ -13,18 +13,26 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from supportclub.extensions import db
+from supportclub.ledger.models import Account, Category, Fund
+from supportclub.ledger.services import reverse_booking
+from tests.factories import by_code, make_booking
+
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "supportclub" / "translations"
 PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 MO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo"
 UPDATE = "supportclub/translations/update.sh"
 
-# The same keywords as update.sh passes to pybabel extract (-k _l -k lazy_gettext).
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+# The same keywords as update.sh passes to pybabel extract (-k _l -k lazy_gettext -k N_).
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
 
 # The English wording the tests below look for (as translated in messages.po).
 NAV_EN = ("Home", "Record booking", "Bookings", "Balances", "Annual overview", "Audit log")
 NAV_DE = ("Buchung erfassen", "Buchungen", "Salden", "Jahresübersicht", "Protokoll")
+# Messages raised by money.py and the services (translated at raise time).
+DECIMALS_EN = "At most two decimal places are allowed (example: 12,34)."
+DECIMALS_DE = "Höchstens zwei Nachkommastellen sind erlaubt (Beispiel: 12,34)."
 SPHERES_EN = (
     "Non-profit sphere",
     "Asset management",
@@ -138,7 +146,7 @@ def test_treasurer_sees_english_navigation(clients):
 
 
 def test_year_overview_names_the_tax_spheres_in_english(clients):
-    # Translated at runtime: see supportclub/translations/runtime_msgids.jinja.
+    # SPHERE_LABELS in ledger/routes.py are lazy msgids.
     board = clients["board"]
     board.post("/sprache/en", data={"next": "/jahresuebersicht"})
     page = board.get("/jahresuebersicht").get_data(as_text=True)
@@ -166,3 +174,38 @@ def test_switching_back_to_german(client):
     assert 'lang="de"' in page
     assert re.search(r"<h1[^>]*>\s*Anmelden\s*</h1>", page)
     assert "Log in" not in page
+
+
+def test_amount_error_in_english(clients):
+    treasurer = clients["treasurer"]
+    treasurer.post("/sprache/en", data={"next": "/buchungen/neu"})
+    data = {
+        "kind": "income",
+        "booking_date": "2025-05-02",
+        "amount": "12,345",
+        "account_id": str(by_code(Account, "bank").id),
+        "person": "",
+        "text": "",
+        "lines-0-category_id": str(by_code(Category, "donation").id),
+        "lines-0-fund_id": str(by_code(Fund, "general").id),
+        "lines-0-amount": "",
+        "lines-0-text": "",
+        "submit": "Save booking",
+    }
+    page = treasurer.post("/buchungen/neu", data=data).get_data(as_text=True)
+    assert 'lang="en"' in page
+    assert DECIMALS_EN in page
+    assert DECIMALS_DE not in page
+
+
+def test_service_error_in_english(clients):
+    booking = make_booking(5000)
+    reversal = reverse_booking(booking, "doppelt erfasst", actor=None)
+    db.session.commit()
+    treasurer = clients["treasurer"]
+    treasurer.post("/sprache/en", data={"next": f"/buchungen/{booking.id}"})
+    response = treasurer.post(f"/buchungen/{booking.id}/stornieren", data={"reason": "nochmal"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"This booking has already been reversed (booking {reversal.id})." in page
+    assert "bereits storniert" not in page

@@ -54,7 +54,7 @@ class SettingsForm(FlaskForm):
     exemption_date = DateField(
         _l("Datum des Bescheids"),
         validators=[Optional()],
-        render_kw={"placeholder": "TT.MM.JJJJ"},
+        render_kw={"placeholder": _l("TT.MM.JJJJ")},
     )
     exemption_period = StringField(
         _l("Letzter Veranlagungszeitraum"),

@@ -7,6 +7,7 @@ from supportclub.admin.models import AssociationSettings
 from supportclub.clock import utcnow
 from supportclub.errors import ValidationError
 from supportclub.extensions import db
+from supportclub.i18n import _
 
 EDITABLE_FIELDS = (
     "name",
@@ -43,13 +44,15 @@ def update_settings(values: dict, *, actor) -> AssociationSettings:
     """Change the association's settings; the audit entry keeps before and after."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError(f"Unbekannte Einstellung: {', '.join(sorted(unknown))}")
+        raise ValidationError(
+            _("Unbekannte Einstellung: %(names)s", names=", ".join(sorted(unknown)))
+        )
     if not (values.get("name") or "").strip():
-        raise ValidationError("Bitte den Namen des Vereins angeben.", field="name")
+        raise ValidationError(_("Bitte den Namen des Vereins angeben."), field="name")
     cents = values.get("grants_before_cents", 0)
     if not isinstance(cents, int) or cents < 0:
         raise ValidationError(
-            "Die Fördersumme vor der Software darf nicht negativ sein.",
+            _("Die Fördersumme vor der Software darf nicht negativ sein."),
             field="grants_before_cents",
         )
     settings = get_settings()

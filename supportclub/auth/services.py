@@ -13,6 +13,7 @@ from supportclub.auth.models import Role, User
 from supportclub.clock import utcnow
 from supportclub.errors import DomainError, ValidationError
 from supportclub.extensions import db
+from supportclub.i18n import _
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -33,7 +34,10 @@ def check_password_rules(password: str) -> None:
     """Refuse passwords that are too short."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(
-            f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.",
+            _(
+                "Das Passwort muss mindestens %(length)s Zeichen lang sein.",
+                length=MIN_PASSWORD_LENGTH,
+            ),
             field="password",
         )
 
@@ -43,7 +47,9 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ValidationError("Bitte eine gültige E-Mail-Adresse angeben.", field="email") from exc
+        raise ValidationError(
+            _("Bitte eine gültige E-Mail-Adresse angeben."), field="email"
+        ) from exc
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -62,9 +68,9 @@ def create_user(
     try:
         role = Role(role)
     except ValueError as exc:
-        raise ValidationError("Unbekannte Rolle.", field="role") from exc
+        raise ValidationError(_("Unbekannte Rolle."), field="role") from exc
     if find_user_by_email(email) is not None:
-        raise ValidationError("Diese E-Mail-Adresse hat schon einen Zugang.", field="email")
+        raise ValidationError(_("Diese E-Mail-Adresse hat schon einen Zugang."), field="email")
     user = User(email=email, password_hash=hash_password(password), role=role, person_id=person_id)
     db.session.add(user)
     db.session.flush()
@@ -97,7 +103,7 @@ def change_password(user: User, *, current: str, new: str, actor) -> None:
     try:
         _hasher().verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError) as exc:
-        raise ValidationError("Das aktuelle Passwort stimmt nicht.", field="current") from exc
+        raise ValidationError(_("Das aktuelle Passwort stimmt nicht."), field="current") from exc
     check_password_rules(new)
     user.password_hash = hash_password(new)
     db.session.flush()
@@ -117,7 +123,7 @@ def update_user(
             )
         ).scalar_one()
         if other_admins == 0:
-            raise DomainError("Der letzte aktive Administrator kann nicht entfernt werden.")
+            raise DomainError(_("Der letzte aktive Administrator kann nicht entfernt werden."))
     user.role = role
     user.is_active = is_active
     user.person_id = person_id

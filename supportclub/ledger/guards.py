@@ -4,6 +4,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from supportclub.errors import ImmutableError, ValidationError
+from supportclub.i18n import _
 from supportclub.ledger.models import Booking, BookingLine
 
 
@@ -12,30 +13,32 @@ def _check_flush(session: Session, flush_context, instances) -> None:
     for obj in session.deleted:
         if isinstance(obj, Booking | BookingLine):
             raise ImmutableError(
-                "Buchungen können nicht gelöscht werden. Bitte stornieren Sie die Buchung."
+                _("Buchungen können nicht gelöscht werden. Bitte stornieren Sie die Buchung.")
             )
     for obj in session.dirty:
         if isinstance(obj, Booking | BookingLine) and session.is_modified(
             obj, include_collections=False
         ):
             raise ImmutableError(
-                "Gespeicherte Buchungen können nicht geändert werden. "
-                "Bitte stornieren Sie die Buchung und erfassen Sie sie neu."
+                _(
+                    "Gespeicherte Buchungen können nicht geändert werden. "
+                    "Bitte stornieren Sie die Buchung und erfassen Sie sie neu."
+                )
             )
     for obj in session.new:
         if isinstance(obj, BookingLine):
             booking = obj.booking
             if booking is None or booking not in session.new:
                 raise ImmutableError(
-                    "Einer gespeicherten Buchung können keine Positionen hinzugefügt werden."
+                    _("Einer gespeicherten Buchung können keine Positionen hinzugefügt werden.")
                 )
         if isinstance(obj, Booking):
             if not obj.lines:
-                raise ValidationError("Eine Buchung braucht mindestens eine Position.")
+                raise ValidationError(_("Eine Buchung braucht mindestens eine Position."))
             total = sum(line.amount_cents for line in obj.lines)
             if total != obj.amount_cents:
                 raise ValidationError(
-                    "Die Positionen ergeben nicht den Buchungsbetrag.", field="lines"
+                    _("Die Positionen ergeben nicht den Buchungsbetrag."), field="lines"
                 )
 
 

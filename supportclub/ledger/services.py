@@ -9,6 +9,7 @@ from supportclub import audit
 from supportclub.clock import today
 from supportclub.errors import ClosedPeriodError, DomainError, ValidationError
 from supportclub.extensions import db
+from supportclub.i18n import N_, _
 from supportclub.ledger.models import (
     Account,
     Booking,
@@ -44,24 +45,32 @@ def check_booking_date(booking_date: date) -> None:
     """Refuse dates far in the future, implausibly old, or inside a closed year."""
     if booking_date > today() + timedelta(days=MAX_DAYS_AHEAD):
         raise ValidationError(
-            f"Das Datum liegt zu weit in der Zukunft (höchstens {MAX_DAYS_AHEAD} Tage ab heute).",
+            _(
+                "Das Datum liegt zu weit in der Zukunft (höchstens %(days)s Tage ab heute).",
+                days=MAX_DAYS_AHEAD,
+            ),
             field="booking_date",
         )
     if booking_date < EARLIEST_DATE:
-        raise ValidationError("Das Datum ist zu weit in der Vergangenheit.", field="booking_date")
+        raise ValidationError(
+            _("Das Datum ist zu weit in der Vergangenheit."), field="booking_date"
+        )
     if db.session.get(ClosedYear, booking_date.year) is not None:
         raise ClosedPeriodError(
-            f"Das Jahr {booking_date.year} ist abgeschlossen (festgeschrieben); "
-            "darin kann nicht mehr gebucht werden.",
+            _(
+                "Das Jahr %(year)s ist abgeschlossen (festgeschrieben); "
+                "darin kann nicht mehr gebucht werden.",
+                year=booking_date.year,
+            ),
             field="booking_date",
         )
 
 
-def _active(model, obj_id: int | None, what: str, field: str):
-    """Load an active account/fund/category by id or refuse with a message."""
+def _active(model, obj_id: int | None, field: str, message: str, **values):
+    """Load an active account/fund/category by id or refuse with `message` (a msgid)."""
     obj = db.session.get(model, obj_id) if obj_id is not None else None
     if obj is None or not obj.is_active:
-        raise ValidationError(f"{what} ist unbekannt oder nicht mehr aktiv.", field=field)
+        raise ValidationError(_(message, **values), field=field)
     return obj
 
 
@@ -83,39 +92,64 @@ def record_booking(
     check_booking_date(booking_date)
     account = None
     if account_id is not None:
-        account = _active(Account, account_id, "Das Konto", "account_id")
+        account = _active(
+            Account, account_id, "account_id", N_("Das Konto ist unbekannt oder nicht mehr aktiv.")
+        )
         if amount_cents == 0:
-            raise ValidationError("Der Betrag muss größer als 0 sein.", field="amount")
+            raise ValidationError(_("Der Betrag muss größer als 0 sein."), field="amount")
     elif amount_cents != 0:
-        raise ValidationError("Bitte ein Konto wählen.", field="account_id")
+        raise ValidationError(_("Bitte ein Konto wählen."), field="account_id")
     if not lines:
-        raise ValidationError("Eine Buchung braucht mindestens eine Position.", field="lines")
-    for index, line in enumerate(lines):
-        _active(Category, line.category_id, f"Die Kategorie (Position {index + 1})", "lines")
-        _active(Fund, line.fund_id, f"Der Fonds (Position {index + 1})", "lines")
+        raise ValidationError(_("Eine Buchung braucht mindestens eine Position."), field="lines")
+    for number, line in enumerate(lines, start=1):
+        _active(
+            Category,
+            line.category_id,
+            "lines",
+            N_("Die Kategorie (Position %(number)s) ist unbekannt oder nicht mehr aktiv."),
+            number=number,
+        )
+        _active(
+            Fund,
+            line.fund_id,
+            "lines",
+            N_("Der Fonds (Position %(number)s) ist unbekannt oder nicht mehr aktiv."),
+            number=number,
+        )
         if line.amount_cents == 0:
-            raise ValidationError(f"Position {index + 1} hat den Betrag 0.", field="lines")
+            raise ValidationError(
+                _("Position %(number)s hat den Betrag 0.", number=number), field="lines"
+            )
     total = sum(line.amount_cents for line in lines)
     if total != amount_cents:
         from supportclub.money import format_cents
 
         raise ValidationError(
-            f"Die Positionen ergeben {format_cents(total)}, die Buchung beträgt "
-            f"{format_cents(amount_cents)}. Differenz: {format_cents(amount_cents - total)}.",
+            _(
+                "Die Positionen ergeben %(total)s, die Buchung beträgt %(amount)s. "
+                "Differenz: %(difference)s.",
+                total=format_cents(total),
+                amount=format_cents(amount_cents),
+                difference=format_cents(amount_cents - total),
+            ),
             field="lines",
         )
     person = None
     if person_id is not None:
         person = db.session.get(Person, person_id)
         if person is None:
-            raise ValidationError("Die Person ist unbekannt.", field="person")
+            raise ValidationError(_("Die Person ist unbekannt."), field="person")
     if external_ref:
         exists = db.session.execute(
             select(Booking.id).filter_by(channel=channel, external_ref=external_ref)
         ).first()
         if exists:
             raise DomainError(
-                f"Dieser Vorgang ({external_ref}) ist bereits gebucht (Buchung {exists[0]})."
+                _(
+                    "Dieser Vorgang (%(reference)s) ist bereits gebucht (Buchung %(booking)s).",
+                    reference=external_ref,
+                    booking=exists[0],
+                )
             )
 
     booking = Booking(
@@ -149,22 +183,25 @@ def reverse_booking(
     """Cancel a booking by a reversal (Storno) that negates it and links to it."""
     reason = (reason or "").strip()
     if len(reason) < 3:
-        raise ValidationError("Bitte einen Grund für die Stornierung angeben.", field="reason")
+        raise ValidationError(_("Bitte einen Grund für die Stornierung angeben."), field="reason")
     # Lock the original so two treasurers cannot reverse it at the same moment.
     locked = db.session.execute(
         select(Booking).where(Booking.id == booking.id).with_for_update()
     ).scalar_one()
     if locked.reversal_of_id is not None:
-        raise DomainError("Eine Stornobuchung kann nicht storniert werden.")
+        raise DomainError(_("Eine Stornobuchung kann nicht storniert werden."))
     already = db.session.execute(
         select(Booking.id).where(Booking.reversal_of_id == locked.id)
     ).scalar_one_or_none()
     if already is not None:
-        raise DomainError(f"Diese Buchung wurde bereits storniert (Buchung {already}).")
+        raise DomainError(
+            _("Diese Buchung wurde bereits storniert (Buchung %(booking)s).", booking=already)
+        )
     reversal_date = reversal_date or today()
     if reversal_date < locked.booking_date:
         raise ValidationError(
-            "Das Stornodatum darf nicht vor dem Datum der Buchung liegen.", field="reversal_date"
+            _("Das Stornodatum darf nicht vor dem Datum der Buchung liegen."),
+            field="reversal_date",
         )
     check_booking_date(reversal_date)
     reversal = Booking(
@@ -214,7 +251,8 @@ def create_person(
     last_name = (last_name or "").strip()
     if not last_name:
         raise ValidationError(
-            "Bitte einen Namen angeben (Nachname oder Name der Organisation).", field="last_name"
+            _("Bitte einen Namen angeben (Nachname oder Name der Organisation)."),
+            field="last_name",
         )
     email = (email or "").strip().lower() or None
     person = Person(
@@ -282,9 +320,11 @@ def create_fund(*, code: str, name: str, earmarked: bool, actor) -> Fund:
     code = (code or "").strip().lower()
     name = (name or "").strip()
     if not code or not name:
-        raise ValidationError("Bitte Kürzel und Namen des Fonds angeben.", field="name")
+        raise ValidationError(_("Bitte Kürzel und Namen des Fonds angeben."), field="name")
     if db.session.execute(select(Fund.id).filter_by(code=code)).first():
-        raise ValidationError(f"Einen Fonds mit dem Kürzel {code} gibt es schon.", field="code")
+        raise ValidationError(
+            _("Einen Fonds mit dem Kürzel %(code)s gibt es schon.", code=code), field="code"
+        )
     fund = Fund(code=code, name=name, is_earmarked=earmarked)
     db.session.add(fund)
     db.session.flush()

@@ -39,7 +39,7 @@ po="supportclub/translations/en/LC_MESSAGES/messages.po"
 
 # The input dir is "." because babel.cfg's patterns are relative to the project root;
 # pybabel skips dot-directories (.venv, .git) by itself.
-"$pybabel" -q extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \
+"$pybabel" -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ -c TRANSLATORS: \
     --project supportclub -o "$pot" .
 
 if [[ -f "$po" ]]; then
