@@ -75,3 +75,22 @@ def make_booking(
     if commit:
         db.session.commit()
     return booking
+
+
+def booking_form(**overrides) -> dict:
+    """A valid single-line income form, with overrides."""
+    data = {
+        "kind": "income",
+        "booking_date": date(2025, 5, 2).isoformat(),
+        "amount": "1.234,56",
+        "account_id": str(by_code(Account, "bank").id),
+        "person": "",
+        "text": "Spende Sommerfest",
+        "lines-0-category_id": str(by_code(Category, "donation").id),
+        "lines-0-fund_id": str(by_code(Fund, "general").id),
+        "lines-0-amount": "",
+        "lines-0-text": "",
+        "submit": "Buchung speichern",
+    }
+    data.update(overrides)
+    return data

@@ -14,9 +14,8 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from supportclub.extensions import db
-from supportclub.ledger.models import Account, Category, Fund
 from supportclub.ledger.services import reverse_booking
-from tests.factories import by_code, make_booking
+from tests.factories import booking_form, make_booking
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "supportclub" / "translations"
@@ -179,19 +178,7 @@ def test_switching_back_to_german(client):
 def test_amount_error_in_english(clients):
     treasurer = clients["treasurer"]
     treasurer.post("/sprache/en", data={"next": "/buchungen/neu"})
-    data = {
-        "kind": "income",
-        "booking_date": "2025-05-02",
-        "amount": "12,345",
-        "account_id": str(by_code(Account, "bank").id),
-        "person": "",
-        "text": "",
-        "lines-0-category_id": str(by_code(Category, "donation").id),
-        "lines-0-fund_id": str(by_code(Fund, "general").id),
-        "lines-0-amount": "",
-        "lines-0-text": "",
-        "submit": "Save booking",
-    }
+    data = booking_form(amount="12,345", submit="Save booking")
     page = treasurer.post("/buchungen/neu", data=data).get_data(as_text=True)
     assert 'lang="en"' in page
     assert DECIMALS_EN in page
