@@ -140,7 +140,7 @@ class Booking(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_date: Mapped[date] = mapped_column(Date, index=True)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     amount_cents: Mapped[int] = mapped_column(Integer)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     text: Mapped[str] = mapped_column(String(500), default="")
@@ -172,6 +172,8 @@ class Booking(db.Model):
             "reversal_of_id IS NULL OR reversal_reason IS NOT NULL", name="reversal_has_reason"
         ),
         Index("ix_booking_date_id", "booking_date", "id"),
+        # covering: an account's balance is read from the index alone
+        Index("ix_booking_account_amount", "account_id", "amount_cents"),
     )
 
     @property
@@ -199,7 +201,8 @@ class BookingLine(db.Model):
     __table_args__ = (
         CheckConstraint("amount_cents <> 0", name="amount_nonzero"),
         Index("ix_booking_line_category_fund", "category_id", "fund_id"),
-        Index("ix_booking_line_fund", "fund_id"),
+        # covering: a fund's balance is read from the index alone
+        Index("ix_booking_line_fund_amount", "fund_id", "amount_cents"),
     )
 
 

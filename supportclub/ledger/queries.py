@@ -3,7 +3,7 @@
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from supportclub.extensions import db
@@ -38,8 +38,8 @@ class BookingFilter:
         return all(getattr(self, f.name) is None for f in fields(self))
 
 
-def _line_conditions(flt: BookingFilter) -> list:
-    """WHERE conditions over booking and booking_line for a filter."""
+def _booking_conditions(flt: BookingFilter) -> list:
+    """WHERE conditions on the booking itself (period, account, person)."""
     cond = []
     if flt.date_from is not None:
         cond.append(Booking.booking_date >= flt.date_from)
@@ -49,11 +49,22 @@ def _line_conditions(flt: BookingFilter) -> list:
         cond.append(Booking.account_id == flt.account_id)
     if flt.person_id is not None:
         cond.append(Booking.person_id == flt.person_id)
+    return cond
+
+
+def _only_line_conditions(flt: BookingFilter) -> list:
+    """WHERE conditions on booking lines (category, fund)."""
+    cond = []
     if flt.category_id is not None:
         cond.append(BookingLine.category_id == flt.category_id)
     if flt.fund_id is not None:
         cond.append(BookingLine.fund_id == flt.fund_id)
     return cond
+
+
+def _line_conditions(flt: BookingFilter) -> list:
+    """WHERE conditions over booking and booking_line for a filter."""
+    return _booking_conditions(flt) + _only_line_conditions(flt)
 
 
 def _income_and_expense(amount):
@@ -88,15 +99,25 @@ class FilterTotals:
 def filter_totals(flt: BookingFilter) -> FilterTotals:
     """Totals of the filtered set, in one aggregate query."""
     if flt.filters_lines:
+        # Sum per booking first, then over bookings: cheaper than count(DISTINCT ...).
         income, expense = _income_and_expense(BookingLine.amount_cents)
-        stmt = (
-            select(func.count(func.distinct(Booking.id)), income, expense)
+        per_booking = (
+            select(income.label("income"), expense.label("expense"))
             .select_from(BookingLine)
             .join(Booking, BookingLine.booking_id == Booking.id)
+            .where(*_line_conditions(flt))
+            .group_by(BookingLine.booking_id)
+            .subquery()
         )
-    else:
-        income, expense = _income_and_expense(Booking.amount_cents)
-        stmt = select(func.count(Booking.id), income, expense).select_from(Booking)
+        stmt = select(
+            func.count(),
+            func.coalesce(func.sum(per_booking.c.income), 0),
+            func.coalesce(func.sum(per_booking.c.expense), 0),
+        )
+        count, income, expense = db.session.execute(stmt).one()
+        return FilterTotals(int(count), int(income), int(expense))
+    income, expense = _income_and_expense(Booking.amount_cents)
+    stmt = select(func.count(Booking.id), income, expense).select_from(Booking)
     count, income, expense = db.session.execute(stmt.where(*_line_conditions(flt))).one()
     return FilterTotals(int(count), int(income), int(expense))
 
@@ -104,15 +125,21 @@ def filter_totals(flt: BookingFilter) -> FilterTotals:
 def list_bookings(flt: BookingFilter, *, page: int, per_page: int) -> list[tuple[Booking, int]]:
     """One page of bookings (newest first) with the amount of their matching lines."""
     if flt.filters_lines:
-        ids = (
-            select(Booking.id, func.sum(BookingLine.amount_cents).label("matched"))
-            .join(BookingLine, BookingLine.booking_id == Booking.id)
-            .where(*_line_conditions(flt))
-            .group_by(Booking.id, Booking.booking_date)
+        # Only the page's bookings get their matching lines summed (correlated subquery),
+        # instead of grouping every matching line of every year before the LIMIT.
+        own_lines = [BookingLine.booking_id == Booking.id, *_only_line_conditions(flt)]
+        matched = (
+            select(func.sum(BookingLine.amount_cents))
+            .where(*own_lines)
+            .correlate(Booking)
+            .scalar_subquery()
+        )
+        ids = select(Booking.id, matched.label("matched")).where(
+            *_booking_conditions(flt), exists().where(*own_lines).correlate(Booking)
         )
     else:
         ids = select(Booking.id, Booking.amount_cents.label("matched")).where(
-            *_line_conditions(flt)
+            *_booking_conditions(flt)
         )
     ids = (
         ids.order_by(Booking.booking_date.desc(), Booking.id.desc())
@@ -154,13 +181,13 @@ def booking_detail(booking_id: int) -> Booking | None:
 
 def account_balances(as_of: date | None = None) -> list[tuple[Account, int]]:
     """Every account with its balance (sum of its bookings up to `as_of`)."""
-    join_cond = Booking.account_id == Account.id
+    sums = select(Booking.account_id, func.sum(Booking.amount_cents).label("total"))
     if as_of is not None:
-        join_cond = join_cond & (Booking.booking_date <= as_of)
+        sums = sums.where(Booking.booking_date <= as_of)
+    sums = sums.group_by(Booking.account_id).subquery()
     rows = db.session.execute(
-        select(Account, func.coalesce(func.sum(Booking.amount_cents), 0))
-        .outerjoin(Booking, join_cond)
-        .group_by(Account.id)
+        select(Account, func.coalesce(sums.c.total, 0))
+        .outerjoin(sums, sums.c.account_id == Account.id)
         .order_by(Account.id)
     )
     return [(account, int(total)) for account, total in rows]
@@ -233,8 +260,12 @@ def sphere_summary(rows: list[CategoryYear]) -> list[tuple[TaxSphere, int, int]]
 
 def booking_years() -> list[int]:
     """The years from the first to the last booking, newest first (two index lookups)."""
+    # Two scalar subqueries: each is a single index lookup (a plain min/max scans on SQLite).
     first, last = db.session.execute(
-        select(func.min(Booking.booking_date), func.max(Booking.booking_date))
+        select(
+            select(func.min(Booking.booking_date)).scalar_subquery(),
+            select(func.max(Booking.booking_date)).scalar_subquery(),
+        )
     ).one()
     if first is None:
         return []
