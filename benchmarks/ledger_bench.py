@@ -11,14 +11,11 @@ It is a measurement, not a test: it always exits 0 unless something breaks.
 """
 
 import argparse
-import contextlib
 import gc
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +31,8 @@ from ledger_data import (
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # config.py sits at the top level, next to supportclub/
+
+from tests.dbutil import fresh_database  # noqa: E402  (needs ROOT on sys.path)
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 EMAIL = "kasse@bench.example.org"
@@ -99,44 +98,6 @@ class BackendRun:
 
 
 # Databases ---------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def fresh_database(backend: str, pg_url: str, keep: bool):
-    """Yield the URL of a new, empty database; drop it afterwards unless `keep`."""
-    if backend == "sqlite":
-        tmp = tempfile.mkdtemp(prefix="supportclub-bench-")
-        path = Path(tmp) / "bench.sqlite"
-        try:
-            yield f"sqlite:///{path}"
-        finally:
-            if keep:
-                print(f"kept: {path}")
-            else:
-                path.unlink(missing_ok=True)
-                os.rmdir(tmp)
-        return
-    server = sa.make_url(pg_url)
-    name = f"sc_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        if keep:
-            print(f"kept: database {name}")
-        else:
-            with admin.connect() as conn:
-                conn.execute(
-                    sa.text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = :name AND pid <> pg_backend_pid()"
-                    ),
-                    {"name": name},
-                )
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def make_app(url: str):
@@ -324,7 +285,7 @@ def run_backend(backend: str, args) -> BackendRun:
     from supportclub.extensions import db
 
     run = BackendRun(backend)
-    with fresh_database(backend, args.pg_url, args.keep) as url:
+    with fresh_database(backend, server_url=args.pg_url, keep=args.keep, prefix="sc_bench_") as url:
         app = make_app(url)
         ids = prepare(app)
         run.load_s = load(backend, url, ids, args)

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -22,29 +23,40 @@ def _pg_url(url: str) -> str:
 
 
 @contextlib.contextmanager
-def fresh_database(backend: str) -> Iterator[str]:
-    """Yield the URL of a new, empty database; drop it afterwards."""
+def fresh_database(
+    backend: str, *, server_url: str | None = None, keep: bool = False, prefix: str = "sc_test_"
+) -> Iterator[str]:
+    """Yield the URL of a new, empty database; drop it afterwards unless `keep`."""
     if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="supportclub-test-") as tmp:
-            yield f"sqlite:///{Path(tmp) / 'test.sqlite'}"
+        tmp = Path(tempfile.mkdtemp(prefix="supportclub-test-"))
+        try:
+            yield f"sqlite:///{tmp / 'test.sqlite'}"
+        finally:
+            if keep:
+                print(f"kept: {tmp / 'test.sqlite'}")
+            else:
+                shutil.rmtree(tmp, ignore_errors=True)
         return
-    server = sa.make_url(_pg_url(PG_URL))
-    name = f"sc_test_{uuid.uuid4().hex[:12]}"
+    server = sa.make_url(_pg_url(server_url or PG_URL))
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        if keep:
+            print(f"kept: database {name}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
 
