@@ -3,7 +3,7 @@
 import enum
 from collections.abc import Callable
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 
@@ -70,6 +70,26 @@ def user_has_role(user, *roles: Role) -> bool:
     return bool(user and user.is_authenticated and user.role in roles)
 
 
+def _roles_allow(roles: frozenset[str] | None, user) -> bool:
+    """True when a view's declared roles admit `user` (no declaration: nobody)."""
+    if roles is None:
+        return False
+    return ANY_ROLE in roles or str(user.role) in roles
+
+
+def can_access(user, endpoint: str) -> bool:
+    """True when `user` may open `endpoint`: the same rule the request hook enforces.
+
+    Navigation and shortcuts ask this instead of repeating role lists in templates.
+    """
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    if is_public(view):
+        return True
+    return bool(user and user.is_authenticated) and _roles_allow(allowed_roles(view), user)
+
+
 def install_access_control(app: Flask) -> None:
     """Deny every request unless its view is public or allows the user's role."""
 
@@ -85,12 +105,9 @@ def install_access_control(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        roles = allowed_roles(view)
-        if roles is None:
+        if not _roles_allow(allowed_roles(view), current_user):
             abort(403)
-        if ANY_ROLE in roles or str(current_user.role) in roles:
-            return None
-        abort(403)
+        return None
 
 
 # Object rules -----------------------------------------------------------------
@@ -106,6 +123,6 @@ def can_reverse_booking(user, booking) -> bool:
     return can_write_books(user) and not booking.is_reversal and booking.reversed_by is None
 
 
-def can_read_audit(user) -> bool:
-    """Admins and treasurers read the audit trail."""
-    return user_has_role(user, *AUDIT_READERS)
+def can_read_books(user) -> bool:
+    """Admins, treasurers and the board read the books."""
+    return user_has_role(user, *BOOK_READERS)

@@ -64,3 +64,36 @@ def test_access(app, clients, users, endpoint, who):
         assert status in (200, 302, 422), f"{who} {method} {url}: {status}"
     else:
         assert status == 403, f"{who} {method} {url}: {status}"
+
+
+NAV = {
+    "admin": [
+        "Start",
+        "Buchungen",
+        "Salden",
+        "Jahresübersicht",
+        "Protokoll",
+        "Zugänge",
+        "Einstellungen",
+    ],
+    "treasurer": [
+        "Start",
+        "Buchung erfassen",
+        "Buchungen",
+        "Salden",
+        "Jahresübersicht",
+        "Protokoll",
+    ],
+    "board": ["Start", "Buchungen", "Salden", "Jahresübersicht"],
+    "member": ["Start"],
+}
+
+
+@pytest.mark.parametrize("role", ALL)
+def test_each_role_sees_its_own_navigation(clients, role):
+    """The navigation lists exactly the pages the role may open."""
+    import re
+
+    page = clients[role].get("/").get_data(as_text=True)
+    nav = page[page.index('aria-label="Hauptnavigation"') : page.index("</ul>")]
+    assert re.findall(r'class="nav-link[^"]*" href="[^"]+">([^<]+)</a>', nav) == NAV[role]

@@ -1,6 +1,6 @@
 """Read side of the ledger: filtered booking lists, totals and balances, all summed in SQL."""
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, exists, func, select
@@ -32,10 +32,6 @@ class BookingFilter:
     def filters_lines(self) -> bool:
         """True when the filter looks at lines (category or fund), not whole bookings."""
         return self.category_id is not None or self.fund_id is not None
-
-    def is_empty(self) -> bool:
-        """True when nothing is filtered."""
-        return all(getattr(self, f.name) is None for f in fields(self))
 
 
 def _booking_conditions(flt: BookingFilter) -> list:

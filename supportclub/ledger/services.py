@@ -21,6 +21,7 @@ from supportclub.ledger.models import (
     Person,
     PersonKind,
 )
+from supportclub.money import format_cents
 
 MAX_DAYS_AHEAD = 31
 EARLIEST_DATE = date(1990, 1, 1)
@@ -122,8 +123,6 @@ def record_booking(
             )
     total = sum(line.amount_cents for line in lines)
     if total != amount_cents:
-        from supportclub.money import format_cents
-
         raise ValidationError(
             _(
                 "Die Positionen ergeben %(total)s, die Buchung beträgt %(amount)s. "

@@ -5,9 +5,8 @@ from flask_login import current_user
 
 from supportclub import check_database
 from supportclub.admin.services import get_settings
-from supportclub.auth.models import Role
 from supportclub.main import bp
-from supportclub.permissions import login_required_any_role, public
+from supportclub.permissions import can_read_books, login_required_any_role, public
 
 
 @bp.route("/")
@@ -15,7 +14,7 @@ from supportclub.permissions import login_required_any_role, public
 def index():
     """The start page; each role sees its own shortcuts."""
     context = {"settings": get_settings()}
-    if current_user.role in (Role.TREASURER, Role.BOARD, Role.ADMIN):
+    if can_read_books(current_user):
         from supportclub.ledger.queries import account_balances, fund_balances
 
         context["accounts"] = account_balances()
