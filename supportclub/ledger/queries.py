@@ -218,6 +218,11 @@ class CategoryYear:
         """Income plus (negative) expense."""
         return self.income_cents + self.expense_cents
 
+    @property
+    def is_neutral(self) -> bool:
+        """Transfers between accounts and allocations between funds: no income, no expense."""
+        return self.category.direction == 0
+
 
 def category_summary(year: int) -> list[CategoryYear]:
     """Income and expense per category for `year` (categories with movement only).
@@ -246,12 +251,49 @@ def category_summary(year: int) -> list[CategoryYear]:
 
 
 def sphere_summary(rows: list[CategoryYear]) -> list[tuple[TaxSphere, int, int]]:
-    """Income and expense per tax sphere, from the category rows (all four spheres)."""
+    """Income and expense per tax sphere, from the category rows (all four spheres).
+
+    Neutral rows (transfers, allocations) move money without earning or spending it, so they
+    would only inflate both sides; they are left out.
+    """
     totals = {sphere: [0, 0] for sphere in TaxSphere}
     for row in rows:
+        if row.is_neutral:
+            continue
         totals[row.category.sphere][0] += row.income_cents
         totals[row.category.sphere][1] += row.expense_cents
     return [(sphere, inc, exp) for sphere, (inc, exp) in totals.items()]
+
+
+@dataclass(frozen=True)
+class YearOverview:
+    """A year's result: categories that earn or spend, neutral movements, spheres."""
+
+    year: int
+    rows: list[CategoryYear]
+    neutral: list[CategoryYear]
+    spheres: list[tuple[TaxSphere, int, int]]
+
+    @property
+    def income_cents(self) -> int:
+        """The year's income (without transfers and allocations)."""
+        return sum(row.income_cents for row in self.rows)
+
+    @property
+    def expense_cents(self) -> int:
+        """The year's expense (negative; without transfers and allocations)."""
+        return sum(row.expense_cents for row in self.rows)
+
+
+def year_overview(year: int) -> YearOverview:
+    """Income and expense per category and per tax sphere for `year`, in one query."""
+    rows = category_summary(year)
+    return YearOverview(
+        year=year,
+        rows=[row for row in rows if not row.is_neutral],
+        neutral=[row for row in rows if row.is_neutral],
+        spheres=sphere_summary(rows),
+    )
 
 
 def booking_years() -> list[int]:

@@ -338,17 +338,11 @@ def year_overview():
     """Income and expense per category and per tax sphere for one year."""
     years = q.booking_years() or [today().year]
     year = request.args.get("jahr", type=int) or years[0]
-    rows = q.category_summary(year)
-    spheres = q.sphere_summary(rows)
     return render_template(
         "ledger/year_overview.html",
-        year=year,
         years=years,
-        rows=rows,
-        spheres=spheres,
+        overview=q.year_overview(year),
         sphere_labels=SPHERE_LABELS,
-        total_income=sum(r.income_cents for r in rows),
-        total_expense=sum(r.expense_cents for r in rows),
     )
 
 

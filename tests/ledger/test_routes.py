@@ -212,6 +212,7 @@ def test_balances_and_year_overview_pages(app, db, clients):
     page = clients["board"].get("/jahresuebersicht?jahr=2025").get_data(as_text=True)
     assert "Wirtschaftlicher Geschäftsbetrieb" in page and "Aktionskosten" in page
     assert "1.234,56 €" in page
+    assert "Ergebnisneutrale Bewegungen" not in page  # no transfers booked
 
 
 def test_unknown_booking_is_404(app, clients):

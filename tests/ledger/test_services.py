@@ -321,10 +321,15 @@ def test_balances_and_year_summary_are_exact_sums(app, db):
         "grant_payout": (0, -20000),
     }
     spheres = {s: (i, e) for s, i, e in q.sphere_summary(q.category_summary(2025))}
-    assert spheres[TaxSphere.IDEELL] == (26000, -25000)
+    # the allocation moves money between funds: neither income nor expense of a sphere
+    assert spheres[TaxSphere.IDEELL] == (21000, -20000)
     assert spheres[TaxSphere.WIRTSCHAFTLICH] == (30050, -12000)
     assert spheres[TaxSphere.VERMOEGENSVERWALTUNG] == (0, 0)
     assert {r.category.code for r in q.category_summary(2024)} == {"interest"}
+    overview = q.year_overview(2025)
+    assert [r.category.code for r in overview.neutral] == ["allocation"]
+    assert "allocation" not in {r.category.code for r in overview.rows}
+    assert (overview.income_cents, overview.expense_cents) == (51050, -32000)
 
 
 def test_filtered_list_and_totals(app, db):
