@@ -61,10 +61,16 @@ class Config:
     # Self-hosted CSS and JS (no CDN)
     BOOTSTRAP_SERVE_LOCAL = True
 
-    # Mail
+    # Mail: "smtp" sends through MAIL_SERVER; "console" writes each mail to the log instead
+    # (the default while MAIL_SERVER is not set, so development never mails real people).
+    MAIL_BACKEND = os.environ.get(
+        "MAIL_BACKEND", "smtp" if os.environ.get("MAIL_SERVER") else "console"
+    )
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_TIMEOUT = 20
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "kasse@localhost")
@@ -90,6 +96,8 @@ class TestingConfig(Config):
     LOGIN_RATE_LIMIT = "100000 per minute"
     # argon2 with minimal cost keeps the suite fast; production uses the library default.
     PASSWORD_HASH_FAST = True
+    # mail goes to the log unless a test points the app at its local SMTP sink
+    MAIL_BACKEND = "console"
 
 
 class ProductionConfig(Config):

@@ -121,14 +121,19 @@ def _sqlite_begin(conn) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
+    from supportclub import numbering  # noqa: F401  (model only, no views)
     from supportclub.admin import bp as admin_bp
     from supportclub.auth import bp as auth_bp
+    from supportclub.dues import bp as dues_bp
     from supportclub.ledger import bp as ledger_bp
     from supportclub.main import bp as main_bp
+    from supportclub.members import bp as members_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(members_bp)
+    app.register_blueprint(dues_bp)
     app.register_blueprint(admin_bp)
 
 

@@ -9,6 +9,8 @@ from supportclub import create_app
 from supportclub.extensions import db as _db
 from tests.dbutil import BACKENDS, PG_URL, REQUIRE_PG, fresh_database, migrate
 
+pytest_plugins = ["tests.mailsink"]
+
 PASSWORD = "correct-horse-battery"
 ROLES = ("admin", "treasurer", "board", "member")
 

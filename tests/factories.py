@@ -94,3 +94,43 @@ def booking_form(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def make_membership_type(code: str | None = None, rates=((date(2009, 1, 1), 3600),), **kw):
+    """A membership type with fee rates [(valid_from, cents), ...] (default: 36 € from 2009)."""
+    from supportclub.members.services import add_fee_rate, create_membership_type
+
+    code = code or f"type{next(_counter)}"
+    mtype = create_membership_type(code=code, name=kw.pop("name", code.title()), actor=None, **kw)
+    for valid_from, cents in rates:
+        add_fee_rate(mtype, valid_from=valid_from, amount_cents=cents, actor=None)
+    db.session.commit()
+    return mtype
+
+
+def make_member(mtype=None, *, start_date: date = date(2020, 1, 1), person=None, **person_kw):
+    """A person with a running membership (type: a fresh 36 € type unless given)."""
+    from supportclub.members.services import join
+
+    mtype = mtype or make_membership_type()
+    person = person or make_person(**person_kw)
+    join(person, membership_type_id=mtype.id, start_date=start_date, actor=None)
+    db.session.commit()
+    return person
+
+
+def membership_of(person):
+    """The person's (first) membership."""
+    return person.memberships[0]
+
+
+def make_claim(person, year: int = 2025, *, run_date: date | None = None):
+    """Run the dues for `year` and return the person's claim of that year."""
+    from supportclub.dues.models import DuesClaim
+    from supportclub.dues.services import run_dues
+
+    run_dues(year, actor=None, run_date=run_date or date(year, 1, 15))
+    db.session.commit()
+    return db.session.execute(
+        select(DuesClaim).filter_by(membership_id=membership_of(person).id, year=year)
+    ).scalar_one()

@@ -3,12 +3,48 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supportclub.clock import utcnow
 from supportclub.dbtypes import UTCDateTime, checked_enum
 from supportclub.extensions import db
+
+# Placeholders: {anrede_name} {mitgliedsnummer} {offen} {positionen} {verein} {iban} {frist}
+DEFAULT_REMINDER_SUBJECT = "Zahlungserinnerung: Mitgliedsbeitrag {verein}"
+DEFAULT_REMINDER_TEXT = """Guten Tag {anrede_name},
+
+sicher ist es Ihrer Aufmerksamkeit entgangen: Für Ihre Mitgliedschaft (Mitgliedsnummer \
+{mitgliedsnummer}) ist noch folgender Beitrag offen:
+
+{positionen}
+
+Offen insgesamt: {offen}
+
+Bitte überweisen Sie den Betrag bis zum {frist} auf unser Konto {iban} \
+(Verwendungszweck: Mitgliedsbeitrag {mitgliedsnummer}). Falls Sie inzwischen bezahlt haben, \
+betrachten Sie dieses Schreiben bitte als gegenstandslos.
+
+Vielen Dank für Ihre Unterstützung!
+
+Mit freundlichen Grüßen
+{verein}"""
+DEFAULT_DUNNING_SUBJECT = "Mahnung: offener Mitgliedsbeitrag {verein}"
+DEFAULT_DUNNING_TEXT = """Guten Tag {anrede_name},
+
+trotz unserer Zahlungserinnerung ist für Ihre Mitgliedschaft (Mitgliedsnummer \
+{mitgliedsnummer}) noch folgender Beitrag offen:
+
+{positionen}
+
+Offen insgesamt: {offen}
+
+Wir bitten Sie, den Betrag bis spätestens {frist} auf unser Konto {iban} zu überweisen \
+(Verwendungszweck: Mitgliedsbeitrag {mitgliedsnummer}). Sollten Sie Fragen haben oder \
+sich Ihre Zahlung mit diesem Schreiben überschnitten haben, melden Sie sich bitte bei uns.
+
+Mit freundlichen Grüßen
+{verein}"""
 
 
 class ExemptionKind(enum.StrEnum):
@@ -41,10 +77,22 @@ class AssociationSettings(db.Model):
     founding_year: Mapped[int | None] = mapped_column(Integer)
     grants_before_cents: Mapped[int] = mapped_column(Integer, default=0)
     grants_before_until_year: Mapped[int | None] = mapped_column(Integer)
+    # dues: charge members who join during the year pro rata (by month) or the full year
+    dues_pro_rata: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a claim is due this many days after the year (or the membership) starts, or after its run
+    dues_payment_days: Mapped[int] = mapped_column(Integer, default=30)
+    # reminders: texts with placeholders, and the least days between two reminders
+    reminder_subject: Mapped[str] = mapped_column(String(200), default=DEFAULT_REMINDER_SUBJECT)
+    reminder_text: Mapped[str] = mapped_column(Text, default=DEFAULT_REMINDER_TEXT)
+    dunning_subject: Mapped[str] = mapped_column(String(200), default=DEFAULT_DUNNING_SUBJECT)
+    dunning_text: Mapped[str] = mapped_column(Text, default=DEFAULT_DUNNING_TEXT)
+    reminder_interval_days: Mapped[int] = mapped_column(Integer, default=14)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("grants_before_cents >= 0", name="grants_before_nonnegative"),
+        CheckConstraint("dues_payment_days BETWEEN 0 AND 365", name="payment_days_valid"),
+        CheckConstraint("reminder_interval_days BETWEEN 1 AND 365", name="interval_valid"),
     )

@@ -66,3 +66,51 @@ def update_settings(values: dict, *, actor) -> AssociationSettings:
     changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
     audit.record(actor, "settings.updated", settings, changed)
     return settings
+
+
+DUES_FIELDS = (
+    "dues_pro_rata",
+    "dues_payment_days",
+    "reminder_subject",
+    "reminder_text",
+    "dunning_subject",
+    "dunning_text",
+    "reminder_interval_days",
+)
+
+
+def update_dues_settings(values: dict, *, actor) -> AssociationSettings:
+    """Change the dues and reminder settings (pro rata, payment term, reminder texts)."""
+    unknown = set(values) - set(DUES_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("Unbekannte Einstellung: %(names)s", names=", ".join(sorted(unknown)))
+        )
+    days = values.get("dues_payment_days")
+    if days is not None and not (isinstance(days, int) and 0 <= days <= 365):
+        raise ValidationError(
+            _("Das Zahlungsziel muss zwischen 0 und 365 Tagen liegen."), field="dues_payment_days"
+        )
+    interval = values.get("reminder_interval_days")
+    if interval is not None and not (isinstance(interval, int) and 1 <= interval <= 365):
+        raise ValidationError(
+            _("Der Abstand zwischen Erinnerungen muss zwischen 1 und 365 Tagen liegen."),
+            field="reminder_interval_days",
+        )
+    for field in ("reminder_subject", "reminder_text", "dunning_subject", "dunning_text"):
+        if field in values and not (values[field] or "").strip():
+            raise ValidationError(_("Bitte einen Text angeben."), field=field)
+    settings = get_settings()
+    before = {field: getattr(settings, field) for field in values}
+    for field, value in values.items():
+        setattr(settings, field, value.strip() if isinstance(value, str) else value)
+    settings.updated_at = utcnow()
+    settings.updated_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    changed = {
+        k: {"before": before[k], "after": getattr(settings, k)}
+        for k in values
+        if before[k] != getattr(settings, k)
+    }
+    audit.record(actor, "settings.dues_updated", settings, changed)
+    return settings

@@ -61,12 +61,24 @@ class Person(db.Model):
     country: Mapped[str] = mapped_column(String(2), default="DE")
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     iban: Mapped[str | None] = mapped_column(String(34))
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    # assigned when the person first joins; unique and never reused (numbering.next_number)
+    member_number: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
+
+    memberships = relationship(
+        "Membership",
+        foreign_keys="Membership.person_id",
+        back_populates="person",
+        order_by="Membership.start_date",
+    )
 
     __table_args__ = (
         CheckConstraint("length(last_name) > 0", name="name_present"),
         Index("ix_person_name", "last_name", "first_name"),
+        Index("ix_person_city", "city"),
     )
 
     @property
@@ -193,10 +205,13 @@ class BookingLine(db.Model):
     fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"))
     amount_cents: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(String(500), default="")
+    # the dues claim this line pays (dues lines only); claim status is the sum of these lines
+    dues_claim_id: Mapped[int | None] = mapped_column(ForeignKey("dues_claim.id"), index=True)
 
     booking: Mapped[Booking] = relationship(back_populates="lines")
     category: Mapped[Category] = relationship()
     fund: Mapped[Fund] = relationship()
+    dues_claim = relationship("DuesClaim")
 
     __table_args__ = (
         CheckConstraint("amount_cents <> 0", name="amount_nonzero"),

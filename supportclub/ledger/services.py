@@ -35,6 +35,7 @@ class LineInput:
     fund_id: int
     amount_cents: int
     text: str = ""
+    dues_claim_id: int | None = None
 
 
 def general_fund() -> Fund:
@@ -168,6 +169,7 @@ def record_booking(
                 fund_id=line.fund_id,
                 amount_cents=line.amount_cents,
                 text=line.text.strip(),
+                dues_claim_id=line.dues_claim_id,
             )
         )
     db.session.add(booking)
@@ -222,6 +224,8 @@ def reverse_booking(
                 fund_id=line.fund_id,
                 amount_cents=-line.amount_cents,
                 text=line.text,
+                # a reversed dues payment reopens its claim
+                dues_claim_id=line.dues_claim_id,
             )
         )
     db.session.add(reversal)
@@ -308,6 +312,7 @@ def _booking_data(booking: Booking) -> dict:
                 "category_id": line.category_id,
                 "fund_id": line.fund_id,
                 "amount_cents": line.amount_cents,
+                **({"dues_claim_id": line.dues_claim_id} if line.dues_claim_id else {}),
             }
             for line in booking.lines
         ],
