@@ -78,6 +78,9 @@ class Config:
     # Paging
     BOOKINGS_PER_PAGE = 50
 
+    # Uploads (member import files): requests above this are refused with 413
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
 
 class DevelopmentConfig(Config):
     """Local use: embedded SQLite, demo data, debug toolbar off."""

@@ -128,12 +128,14 @@ def _register_blueprints(app: Flask) -> None:
     from supportclub.ledger import bp as ledger_bp
     from supportclub.main import bp as main_bp
     from supportclub.members import bp as members_bp
+    from supportclub.portal import bp as portal_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(dues_bp)
+    app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp)
 
 
@@ -173,6 +175,9 @@ def _register_commands(app: Flask) -> None:
     from supportclub.demo import demo_command
 
     app.cli.add_command(users_cli)
+    from supportclub.dues.commands import dues_cli
+
+    app.cli.add_command(dues_cli)
     app.cli.add_command(demo_command)
 
 

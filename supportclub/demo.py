@@ -1,10 +1,11 @@
 """The demo association: `flask --app supportclub demo` loads it once, through the services.
 
 A fixed random seed makes every fresh database get the same demo: about 155 persons, six project
-funds and the books from the founding year 2009 to last year. Each year is first planned against
-running balances (no fund or account ends a year below zero) by `demo_plan`, then recorded with
-`record_booking` on channel "demo" with the reference "demo-YYYY-NNNN". The fixed lists are in
-`demo_data`.
+funds, four membership types and the books from the founding year 2009 to last year. Each year is
+first planned against running balances (no fund or account ends a year below zero) by
+`demo_plan`; then the year's members join or leave and its dues run (`demo_members`), and the
+bookings are recorded with `record_booking` on channel "demo" with the reference
+"demo-YYYY-NNNN", each dues payment settling its claim. The fixed lists are in `demo_data`.
 """
 
 import random
@@ -18,6 +19,7 @@ from supportclub import clock
 from supportclub import demo_data as data
 from supportclub.admin.services import update_settings
 from supportclub.auth.services import create_user, find_user_by_email
+from supportclub.demo_members import choose_extras, create_membership_types, record_dues_year
 from supportclub.demo_plan import (
     FIRST_YEAR,
     GRANTS_TOTAL_CENTS,
@@ -32,10 +34,12 @@ from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.ledger.models import Account, Booking, Category, Channel, Fund, Person, PersonKind
 from supportclub.ledger.services import LineInput, create_fund, create_person, record_booking
+from supportclub.members.models import MembershipType
 from supportclub.money import format_cents
 from supportclub.permissions import Role
 
 SEED = 20090601
+EXTRAS_SEED = SEED + 1  # payers, mandates, late payers: drawn apart from the books
 PRIVATE_PERSONS = 125
 
 DEMO_PASSWORD = "supportclub-demo"
@@ -65,6 +69,7 @@ class DemoResult:
     users_created: int = 0
     last_year: int | None = None
     grants_cents: int = 0
+    memberships: int = 0
 
 
 # Persons, funds and logins, created through the services.
@@ -150,11 +155,25 @@ def _ensure_users() -> int:
 # Recording the plan, and the command.
 
 
-def _record_year(year: int, planned: list[Planned], ids: dict[str, dict]) -> int:
-    """Record the year's planned bookings in date order as demo bookings."""
+def _record_year(
+    year: int, planned: list[Planned], ids: dict[str, dict], claims: dict[int, int]
+) -> int:
+    """Record the year's planned bookings in date order as demo bookings.
+
+    The "dues" line of a dues payment settles the member's claim of the year (`claims`: claim
+    id by membership id).
+    """
     for seq, item in enumerate(sorted(planned, key=lambda p: p.when), start=1):
+        claim_id = claims[item.member.membership_id] if item.member else None
         lines = [
-            LineInput(ids["category"][c].id, ids["fund"][f].id, n, t) for c, f, n, t in item.lines
+            LineInput(
+                ids["category"][c].id,
+                ids["fund"][f].id,
+                n,
+                t,
+                dues_claim_id=claim_id if c == "dues" else None,
+            )
+            for c, f, n, t in item.lines
         ]
         record_booking(
             booking_date=item.when,
@@ -170,17 +189,20 @@ def _record_year(year: int, planned: list[Planned], ids: dict[str, dict]) -> int
     return len(planned)
 
 
-def _plan_and_record(rng, years, cast, members, schedule) -> int:
-    """Plan each year against the running balances, check it, record it."""
+def _plan_and_record(rng, extras_rng, years, cast, members, schedule) -> int:
+    """Plan each year against the running balances and check it; run its dues; record it."""
     # Holding the objects keeps them in the session's identity map: record_booking's lookups
     # by id then need no query.
     ids = {
         model.__tablename__: {row.code: row for row in db.session.execute(select(model)).scalars()}
         for model in (Account, Category, Fund)
     }
+    types = create_membership_types()
     books, count = Books(), 0
     for year in years:
-        count += _record_year(year, plan_year(rng, year, cast, members, schedule, books), ids)
+        planned = plan_year(rng, year, cast, members, schedule, books)
+        claims = record_dues_year(extras_rng, year, members, types)
+        count += _record_year(year, planned, ids, claims)
     return count
 
 
@@ -205,24 +227,35 @@ def load_demo(*, today: date | None = None) -> DemoResult:
 
 def _load_fresh(today: date) -> DemoResult:
     """Settings, persons, funds, bookings and logins into an empty database."""
-    if _has_rows(select(Booking.id)) or _has_rows(select(Person.id)):
+    if any(_has_rows(select(model.id)) for model in (Booking, Person, MembershipType)):
         raise DomainError(
-            "Die Datenbank enthält schon Personen oder Buchungen. Die Demo wird nur in eine "
-            "leere Datenbank geladen (z. B. eine neue SQLite-Datei)."
+            "Die Datenbank enthält schon Personen, Buchungen oder Mitgliedsarten. Die Demo wird "
+            "nur in eine leere Datenbank geladen (z. B. eine neue SQLite-Datei)."
         )
     years = list(range(FIRST_YEAR, today.year))
-    if len(years) < 14:  # fewer years of income cannot pay for GRANTS_TOTAL_CENTS
-        raise DomainError(f"Die Demo braucht mindestens die Jahre {FIRST_YEAR} bis 2022.")
-    rng = random.Random(SEED)
+    # Fewer years of income (less the late payers' dues) cannot pay for GRANTS_TOTAL_CENTS.
+    if len(years) < 15:
+        raise DomainError(f"Die Demo braucht mindestens die Jahre {FIRST_YEAR} bis 2023.")
+    rng, extras_rng = random.Random(SEED), random.Random(EXTRAS_SEED)
     update_settings(data.SETTINGS, actor=None)
     cast = _create_persons(rng)
     funds = _create_funds()
     members = membership_history(rng, cast, years)
+    choose_extras(extras_rng, cast, members, years)
     schedule = grant_schedule(rng, years, cast)
-    bookings = _plan_and_record(rng, years, cast, members, schedule)
+    bookings = _plan_and_record(rng, extras_rng, years, cast, members, schedule)
     persons = len(cast.privates) + len(cast.companies) + len(cast.recipients)
     users = _ensure_users()
-    return DemoResult(False, persons, len(funds), bookings, users, years[-1], GRANTS_TOTAL_CENTS)
+    return DemoResult(
+        False,
+        persons,
+        len(funds),
+        bookings,
+        users,
+        years[-1],
+        GRANTS_TOTAL_CENTS,
+        memberships=len(members),
+    )
 
 
 @click.command("demo")
@@ -236,7 +269,8 @@ def demo_command():
         click.echo("Die Demo war bereits geladen; es wurde nichts doppelt angelegt.")
     else:
         click.echo(
-            f"Demo geladen: {result.persons} Personen, {result.funds} Projektfonds, "
+            f"Demo geladen: {result.persons} Personen, {result.memberships} Mitgliedschaften, "
+            f"{result.funds} Projektfonds, "
             f"{result.bookings} Buchungen {FIRST_YEAR}–{result.last_year}, "
             f"Förderungen {format_cents(result.grants_cents)}."
         )

@@ -188,8 +188,19 @@ MISSION = (
     "der Generationen fördert"
 )
 
-# Yearly dues in cents by membership type, and what generous members pay instead.
-FEES = {"regular": 3600, "reduced": 1800, "family": 6000, "corporate": 25000}
+# Membership types: code -> (name, description, fee rates as (valid from, cents per year)).
+# The regular fee was raised from 36 € to 48 € in 2025; claims before stay at 36 €.
+MEMBERSHIP_TYPES = {
+    "regular": ("Regulär", "Ordentliche Mitgliedschaft",
+                ((date(2009, 1, 1), 3600), (date(2025, 1, 1), 4800))),
+    "reduced": ("Ermäßigt", "Schülerinnen, Schüler, Studierende, Auszubildende",
+                ((date(2009, 1, 1), 1800),)),
+    "family": ("Familie", "Eltern mit ihren Kindern unter 18 Jahren",
+               ((date(2009, 1, 1), 6000),)),
+    "corporate": ("Firma", "Fördernde Mitgliedschaft für Unternehmen",
+                  ((date(2009, 1, 1), 25000),)),
+}  # fmt: skip
+# What generous members pay instead of the fee (the part above the fee is a donation).
 GENEROUS = {
     "regular": (4000, 5000, 6000),
     "reduced": (2000, 2500, 3000),
@@ -197,6 +208,14 @@ GENEROUS = {
     "corporate": (30000, 50000),
 }
 FEE_LABELS = {"regular": "", "reduced": " ermäßigt", "family": " Familie", "corporate": " Firma"}
+# Who else pays: a parent pays a reduced (child's) membership, a company an employee's.
+EMPLOYER_PAYS = "ingenieure"
+MANDATES = 8  # members who pay by SEPA direct debit
+MANDATE_BANK_CODE = "83053030"  # Sparkasse Jena-Saale-Holzland
+DEBIT_DAY = (3, 1)  # direct debits are collected on 1 March
+# Late payers in the last demo year: not paid at all, and paid half of the fee.
+UNPAID_LAST_YEAR = 5
+PARTLY_PAID_LAST_YEAR = 2
 DUES_MONTHS = (1, 1, 1, 2, 2, 3, 3, 4, 5, 6, 9, 11)
 
 # Donation amounts in euros; December is the month of giving.

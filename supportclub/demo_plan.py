@@ -32,13 +32,23 @@ class Cast:
 
 @dataclass
 class Member:
-    """One membership: type, what is paid per year, year of joining and of leaving."""
+    """One membership: type, what is paid per year, year of joining and of leaving.
+
+    `start` (the joining day) is set when the joining year is planned; `late` maps a year to
+    what the member paid of that year's fee when it was less (0: nothing); `payer` pays
+    instead of the member; `membership_id` is set once the membership is recorded.
+    """
 
     person: Person
     kind: str
     pays_cents: int
     joined: int
     left: int | None = None
+    start: date | None = None
+    payer: Person | None = None
+    mandate: bool = False
+    late: dict[int, int] = field(default_factory=dict)
+    membership_id: int | None = None
 
     def active(self, year: int) -> bool:
         """True when the member owes dues for `year`."""
@@ -65,6 +75,8 @@ class Planned:
     text: str
     lines: tuple[tuple[str, str, int, str], ...]
     person: Person | None = None
+    # a dues payment: its "dues" line settles this member's claim of the year
+    member: Member | None = field(default=None, compare=False)
 
     @property
     def amount_cents(self) -> int:
@@ -85,9 +97,9 @@ class Books:
         """Begin planning a new year."""
         self.opening, self.year = Counter(self.accounts), []
 
-    def add(self, when, account, text, lines, person=None) -> None:
+    def add(self, when, account, text, lines, person=None, member=None) -> None:
         """Plan one booking and update the balances."""
-        planned = Planned(when, account, text, tuple(lines), person)
+        planned = Planned(when, account, text, tuple(lines), person, member)
         for _category, fund, cents, _text in planned.lines:
             self.funds[fund] += cents
         if account:
@@ -103,6 +115,12 @@ class Books:
 def ln(category: str, cents: int, fund: str = Fund.GENERAL, text: str = "") -> tuple:
     """One planned booking line."""
     return (category, fund, cents, text)
+
+
+def fee_cents(kind: str, year: int) -> int:
+    """The yearly fee of a membership type in `year` (rates change on 1 January)."""
+    rates = data.MEMBERSHIP_TYPES[kind][2]
+    return next(cents for since, cents in reversed(rates) if since.year <= year)
 
 
 def _day(rng: random.Random, year: int, month: int) -> date:
@@ -135,7 +153,7 @@ def membership_history(rng: random.Random, cast: Cast, years: list[int]) -> list
 
 def _new_member(rng: random.Random, person: Person, year: int, kind: str) -> Member:
     """A membership; some members pay more than the fee."""
-    pays = data.FEES[kind]
+    pays = fee_cents(kind, year)
     if rng.random() < (0.3 if kind == "corporate" else 0.15):
         pays = rng.choice(data.GENEROUS[kind])
     return Member(person, kind, pays, year)
@@ -194,19 +212,39 @@ def _project_needs(year: int, schedule: dict[int, list[Grant]], books: Books) ->
 
 
 def _plan_dues(rng: random.Random, year: int, members: list[Member], books: Books) -> None:
-    """Each member's dues for the year; what is paid above the fee is a donation."""
+    """Each member's dues for the year; what is paid above the fee is a donation.
+
+    A new member joins on the first of the month of their first payment. Late payers pay
+    part of the fee or nothing; members with a mandate are debited on DEBIT_DAY.
+    """
     for member in (m for m in members if m.active(year)):
         if member.joined == year:
             when = _day(rng, year, rng.randint(2, 11))
+            member.start = when.replace(day=1)
         else:
             when = _day(rng, year, rng.choice(data.DUES_MONTHS))
         cash = member.kind != "corporate" and rng.random() < 0.06
-        fee = data.FEES[member.kind]
-        lines = [ln("dues", fee, text=f"Beitrag {year}{data.FEE_LABELS[member.kind]}")]
-        if member.pays_cents > fee:
-            lines.append(ln("donation", member.pays_cents - fee, text="Spende über den Beitrag"))
-        text = f"Mitgliedsbeitrag {year}" + (" und Spende" if len(lines) > 1 else "")
-        books.add(when, "cash" if cash else "bank", text, lines, member.person)
+        fee = fee_cents(member.kind, year)
+        paid = member.late.get(year, max(member.pays_cents, fee))
+        if paid:
+            _plan_dues_payment(year, member, when, cash, fee, paid, books)
+
+
+def _plan_dues_payment(year, member: Member, when, cash, fee, paid, books: Books) -> None:
+    """One dues payment (by the member or their payer), with a donation above the fee."""
+    label = f"Beitrag {year}{data.FEE_LABELS[member.kind]}"
+    lines = [ln("dues", min(paid, fee), text=label)]
+    if paid > fee:
+        lines.append(ln("donation", paid - fee, text="Spende über den Beitrag"))
+    text = f"Mitgliedsbeitrag {year}" + (" und Spende" if len(lines) > 1 else "")
+    if paid < fee:
+        text += " (Teilzahlung)"
+    if member.mandate and member.joined < year:
+        when, cash, text = date(year, *data.DEBIT_DAY), False, f"Lastschrift {text}"
+    if member.payer is not None:
+        text += f" für {member.person.full_name}"
+    person = member.payer or member.person
+    books.add(when, "cash" if cash else "bank", text, lines, person, member)
 
 
 def _plan_donations(rng, year: int, cast: Cast, needs: dict[str, int], books: Books) -> None:

@@ -33,7 +33,7 @@ class PermissionDenied(DomainError):
 
 
 def register_error_pages(app: Flask) -> None:
-    """Render German error pages for 400, 403, 404, 405, 429 and 500."""
+    """Render German error pages for 400, 403, 404, 405, 413, 429 and 500."""
 
     def page(code: int, title: str, text: str):
         if request.accept_mimetypes.best == "application/json":
@@ -74,6 +74,15 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(e):
         return page(405, _("Nicht erlaubt"), _("Diese Aktion ist hier nicht möglich."))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        return page(
+            413,
+            _("Datei zu groß"),
+            _("Die Datei ist zu groß; erlaubt sind höchstens %(mb)s MB.", mb=limit_mb),
+        )
 
     @app.errorhandler(429)
     def too_many(e):

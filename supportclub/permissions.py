@@ -126,3 +126,10 @@ def can_reverse_booking(user, booking) -> bool:
 def can_read_books(user) -> bool:
     """Admins, treasurers and the board read the books."""
     return user_has_role(user, *BOOK_READERS)
+
+
+def has_member_portal(user) -> bool:
+    """Members, and anyone whose login belongs to a person, have "Mein Konto"."""
+    if not (user and user.is_authenticated) or not can_access(user, "portal.account"):
+        return False
+    return user.role == Role.MEMBER or user.person_id is not None

@@ -79,6 +79,8 @@ NAV = {
         "Buchungen",
         "Salden",
         "Jahresübersicht",
+        "Mitglieder",
+        "Beiträge",
         "Protokoll",
         "Zugänge",
         "Einstellungen",
@@ -89,10 +91,12 @@ NAV = {
         "Buchungen",
         "Salden",
         "Jahresübersicht",
+        "Mitglieder",
+        "Beiträge",
         "Protokoll",
     ],
-    "board": ["Start", "Buchungen", "Salden", "Jahresübersicht"],
-    "member": ["Start"],
+    "board": ["Start", "Buchungen", "Salden", "Jahresübersicht", "Mitglieder", "Beiträge"],
+    "member": ["Start", "Mein Konto"],
 }
 
 

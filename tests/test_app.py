@@ -117,3 +117,12 @@ def test_css_is_served_by_the_app(client):
         assert response.status_code == 200
         assert response.mimetype == "text/css"
         response.close()
+
+
+def test_an_upload_above_the_limit_gets_a_german_413_page(app, clients):
+    big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = clients["treasurer"].post(
+        "/mitglieder/import", data=big, content_type="application/octet-stream"
+    )
+    assert response.status_code == 413
+    assert "höchstens 12 MB" in response.get_data(as_text=True)

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+from schwifty import IBAN
 from sqlalchemy import func, select
 
 from supportclub import clock
@@ -10,11 +12,35 @@ from supportclub.audit import AuditEntry
 from supportclub.auth.models import User
 from supportclub.demo import DEMO_LOGINS, MEMBER_EMAIL, load_demo
 from supportclub.demo_plan import FIRST_YEAR, GRANTS_TOTAL_CENTS
+from supportclub.dues.models import ClaimStatus, DuesClaim, DuesRun
+from supportclub.dues.queries import (
+    OpenClaimsFilter,
+    claims_of_person,
+    member_account,
+    open_claims_select,
+    open_claims_total,
+    rows,
+)
+from supportclub.errors import DomainError
 from supportclub.ledger import queries as q
 from supportclub.ledger.models import Booking, BookingLine, Category, Channel, Fund, Person
-from tests.factories import make_person
+from supportclub.members.models import FeeRate, Membership, MembershipType
+from tests.factories import make_membership_type, make_person
 
-COUNTED = (Person, Booking, BookingLine, User, Fund, AuditEntry)
+COUNTED = (
+    Person,
+    Booking,
+    BookingLine,
+    User,
+    Fund,
+    AuditEntry,
+    MembershipType,
+    FeeRate,
+    Membership,
+    DuesRun,
+    DuesClaim,
+)
+LAST_YEAR = 2025  # the demo loaded on 1 March 2026
 
 
 def counts(db) -> dict[str, int]:
@@ -62,10 +88,19 @@ def test_demo_command_loads_once_and_prints_the_logins(app, db, runner):
     assert counts(db) == {**loaded, "AuditEntry": loaded["AuditEntry"] + 1}
 
 
-def test_demo_books_balance_and_grant_total(app, db):
-    result = load_demo(today=date(2025, 3, 1))
+def test_demo_books_members_and_dues(app, db):
+    """One load (it takes seconds), checked for the books, then the members and their dues."""
+    result = load_demo(today=date(2026, 3, 1))
     assert not result.already_loaded
-    assert result.last_year == 2024
+    assert result.last_year == LAST_YEAR
+    check_books(app, db)
+    check_memberships(db)
+    check_claims(db)
+    check_member_login(db)
+
+
+def check_books(app, db) -> None:
+    """Grants total, booking years and channel, balanced bookings, no year ends below zero."""
 
     grants = db.session.execute(
         select(func.sum(BookingLine.amount_cents))
@@ -78,7 +113,7 @@ def test_demo_books_balance_and_grant_total(app, db):
     first, last = db.session.execute(
         select(func.min(Booking.booking_date), func.max(Booking.booking_date))
     ).one()
-    assert (first.year, last.year) == (FIRST_YEAR, 2024)
+    assert (first.year, last.year) == (FIRST_YEAR, LAST_YEAR)
     channels = db.session.execute(select(Booking.channel).distinct()).scalars().all()
     assert channels == [Channel.DEMO]
 
@@ -90,7 +125,7 @@ def test_demo_books_balance_and_grant_total(app, db):
     ).all()
     assert unbalanced == []
 
-    for year in range(FIRST_YEAR, 2025):
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):
         year_end = date(year, 12, 31)
         for fund, cents in q.fund_balances(as_of=year_end):
             assert cents >= 0, (year, fund.code, cents)
@@ -110,8 +145,131 @@ def test_demo_books_balance_and_grant_total(app, db):
         assert response.status_code == 302, email
 
 
-def test_demo_refuses_a_database_with_other_data(app, db, runner):
-    make_person()
+def check_memberships(db) -> None:
+    """Four types with their rates (one fee change), numbered members, payers and mandates."""
+    types = {t.code: t for t in db.session.execute(select(MembershipType)).scalars()}
+    rates = {
+        code: [(r.valid_from, r.valid_until, r.amount_cents) for r in t.rates]
+        for code, t in types.items()
+    }
+    assert rates == {
+        "regular": [
+            (date(2009, 1, 1), date(2024, 12, 31), 3600),
+            (date(2025, 1, 1), None, 4800),
+        ],
+        "reduced": [(date(2009, 1, 1), None, 1800)],
+        "family": [(date(2009, 1, 1), None, 6000)],
+        "corporate": [(date(2009, 1, 1), None, 25000)],
+    }
+    memberships = db.session.execute(select(Membership)).scalars().all()
+    assert len(memberships) == 121
+    numbers = sorted(m.person.member_number for m in memberships)
+    assert numbers == list(range(1001, 1001 + 121))  # one person per membership, no gaps
+    ended = [m for m in memberships if m.end_date is not None]
+    assert len(ended) == 11
+    assert all((m.end_date.month, m.end_date.day) == (12, 31) for m in ended)
+    payers = sorted(m.payer.kind for m in memberships if m.payer is not None)
+    assert payers == ["organisation", "private"]  # a company and a parent pay
+    mandates = [m for m in memberships if m.has_mandate]
+    assert len(mandates) == 8
+    for membership in mandates:
+        assert IBAN(membership.mandate_iban).bank_code == "83053030"
+        assert membership.person.iban == membership.mandate_iban
+        assert membership.mandate_date == membership.start_date
+
+
+def check_claims(db) -> None:
+    """Claims for every year at the year's rate; all paid but the planned late payers."""
+    per_year = dict(
+        db.session.execute(select(DuesClaim.year, func.count()).group_by(DuesClaim.year)).all()
+    )
+    assert sorted(per_year) == list(range(FIRST_YEAR, LAST_YEAR + 1))
+    assert (per_year[FIRST_YEAR], per_year[LAST_YEAR]) == (40, 110)
+    regular = dict(
+        db.session.execute(
+            select(DuesClaim.year, func.max(DuesClaim.amount_cents))
+            .join(Membership, DuesClaim.membership_id == Membership.id)
+            .join(MembershipType)
+            .where(MembershipType.code == "regular")
+            .group_by(DuesClaim.year)
+        ).all()
+    )
+    assert regular[2024] == 3600 and regular[LAST_YEAR] == 4800  # the fee change of 2025
+
+    # Every dues line settles a claim, and no claim gets more than its amount.
+    dues_lines = (
+        select(BookingLine)
+        .join(Category, Category.id == BookingLine.category_id)
+        .where(Category.code == "dues")
+    )
+    assert db.session.execute(dues_lines.where(BookingLine.dues_claim_id.is_(None))).first() is None
+    overpaid = db.session.execute(
+        select(DuesClaim.id)
+        .join(BookingLine, BookingLine.dues_claim_id == DuesClaim.id)
+        .group_by(DuesClaim.id, DuesClaim.amount_cents)
+        .having(func.sum(BookingLine.amount_cents) > DuesClaim.amount_cents)
+    ).all()
+    assert overpaid == []
+
+    open_rows = rows(open_claims_select(OpenClaimsFilter()))
+    late = sorted((r.claim.year, r.status, r.claim.amount_cents, r.paid_cents) for r in open_rows)
+    assert late == [
+        (2024, ClaimStatus.OPEN, 3600, 0),
+        (2025, ClaimStatus.OPEN, 1800, 0),
+        (2025, ClaimStatus.OPEN, 4800, 0),
+        (2025, ClaimStatus.OPEN, 4800, 0),
+        (2025, ClaimStatus.OPEN, 4800, 0),
+        (2025, ClaimStatus.OPEN, 4800, 0),
+        (2025, ClaimStatus.PARTLY_PAID, 1800, 900),
+        (2025, ClaimStatus.PARTLY_PAID, 4800, 2400),
+    ]
+    assert open_claims_total(OpenClaimsFilter()) == (8, 27_900)
+    assert open_claims_total(OpenClaimsFilter(year=2024)) == (1, 3_600)
+    # the member who owes 2024 owes 2025 too: a case for a dunning letter
+    (owes_two,) = [r.membership.person_id for r in open_rows if r.claim.year == 2024]
+    assert [r.claim.year for r in claims_of_person(owes_two, only_open=True)] == [2024, 2025]
+
+    # A payer's bookings settle the claims of the membership they pay for.
+    for membership in db.session.execute(
+        select(Membership).where(Membership.payer_id.is_not(None))
+    ).scalars():
+        paid_by = (
+            db.session.execute(
+                select(Booking.person_id)
+                .join(BookingLine, BookingLine.booking_id == Booking.id)
+                .join(DuesClaim, BookingLine.dues_claim_id == DuesClaim.id)
+                .where(DuesClaim.membership_id == membership.id)
+                .distinct()
+            )
+            .scalars()
+            .all()
+        )
+        assert paid_by == [membership.payer_id]
+
+
+def check_member_login(db) -> None:
+    """The member login belongs to a member with paid years and one open claim."""
+    user = db.session.execute(select(User).filter_by(email=MEMBER_EMAIL)).scalar_one()
+    assert user.person is not None and user.person.member_number is not None
+    account = member_account(user.person_id)
+    assert [y.year for y in account.years] == list(range(LAST_YEAR, FIRST_YEAR - 1, -1))
+    assert [(row.claim.year, row.open_cents) for row in account.claims if row.open_cents] == [
+        (LAST_YEAR, 4800)
+    ]
+    assert all(row.status == ClaimStatus.PAID for row in account.claims[:-1])
+    assert account.paid_cents == 16 * 3600
+    assert len(account.payments) == 16
+
+
+def test_demo_needs_fifteen_years(app, db):
+    with pytest.raises(DomainError, match="2009 bis 2023"):
+        load_demo(today=date(2023, 6, 1))
+    assert counts(db)["Person"] == 0
+
+
+@pytest.mark.parametrize("make_other", [make_person, make_membership_type])
+def test_demo_refuses_a_database_with_other_data(app, db, runner, make_other):
+    make_other()
     before = counts(db)
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 1

@@ -69,6 +69,11 @@ class SettingsForm(FlaskForm):
         _l("Gründungsjahr"),
         validators=[Optional(), NumberRange(min=1800, max=2100, message=_l("Ungültiges Jahr."))],
     )
+    bank_iban = StringField(
+        _l("IBAN des Vereinskontos"),
+        validators=[Length(max=42)],
+        description=_l("erscheint in Zahlungserinnerungen und im Briefkopf"),
+    )
     grants_before_cents = MoneyField(
         _l("Vergebene Förderungen vor Einführung der Software"), allow_zero=True
     )

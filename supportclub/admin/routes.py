@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 
 from supportclub.admin import bp
 from supportclub.admin.forms import AuditFilterForm, SettingsForm, UserCreateForm, UserEditForm
-from supportclub.admin.services import EDITABLE_FIELDS, get_settings, update_settings
+from supportclub.admin.services import (
+    EDITABLE_FIELDS,
+    bank_iban,
+    get_settings,
+    set_bank_iban,
+    update_settings,
+)
+from supportclub.members.validation import format_iban
 from supportclub.audit import AuditEntry
 from supportclub.auth.models import Role, User
 from supportclub.auth.services import create_user, set_password, update_user
@@ -39,11 +46,13 @@ def settings():
     form = SettingsForm(obj=current)
     if request.method == "GET":
         form.exemption_kind.data = current.exemption_kind.value
+        form.bank_iban.data = format_iban(bank_iban())
     if form.validate_on_submit():
         values = {field: getattr(form, field).data for field in EDITABLE_FIELDS}
         values["grants_before_cents"] = values["grants_before_cents"] or 0
         try:
             update_settings(values, actor=current_user)
+            set_bank_iban(form.bank_iban.data, actor=current_user)
         except DomainError as exc:
             db.session.rollback()
             apply_domain_error(form, exc)

@@ -114,3 +114,23 @@ def update_dues_settings(values: dict, *, actor) -> AssociationSettings:
     }
     audit.record(actor, "settings.dues_updated", settings, changed)
     return settings
+
+
+def bank_iban() -> str | None:
+    """The IBAN of the association's bank account (ledger account "bank"), if set."""
+    from supportclub.ledger.models import Account
+
+    return db.session.execute(select(Account.iban).filter_by(code="bank")).scalar_one_or_none()
+
+
+def set_bank_iban(value: str | None, *, actor) -> None:
+    """Set the IBAN of the bank account (checked; empty removes it); audited when it changes."""
+    from supportclub.ledger.models import Account
+    from supportclub.members.validation import normalize_iban
+
+    iban = normalize_iban(value, field="bank_iban")
+    account = db.session.execute(select(Account).filter_by(code="bank")).scalar_one()
+    if account.iban != iban:
+        before, account.iban = account.iban, iban
+        db.session.flush()
+        audit.record(actor, "accounts.iban_changed", account, {"before": before, "after": iban})

@@ -3,7 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from supportclub.auth.services import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -35,3 +37,34 @@ class PasswordChangeForm(FlaskForm):
         validators=[EqualTo("new", message=_l("Die Passwörter stimmen nicht überein."))],
     )
     submit = SubmitField(_l("Passwort ändern"))
+
+
+class LinkPasswordForm(FlaskForm):
+    """Set a password through an invitation or reset link."""
+
+    password = PasswordField(
+        _l("Neues Passwort"),
+        validators=[
+            DataRequired(_l("Bitte ein Passwort angeben.")),
+            Length(min=MIN_PASSWORD_LENGTH, message=_l("Mindestens 10 Zeichen.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Passwort wiederholen"),
+        validators=[EqualTo("password", message=_l("Die Passwörter stimmen nicht überein."))],
+    )
+    submit = SubmitField(_l("Passwort speichern"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Ask for a password-reset link."""
+
+    email = StringField(
+        _l("E-Mail"),
+        validators=[
+            DataRequired(_l("Bitte E-Mail angeben.")),
+            Email(_l("Bitte eine gültige E-Mail-Adresse angeben.")),
+            Length(max=254, message=_l("Die Adresse ist zu lang.")),
+        ],
+    )
+    submit = SubmitField(_l("Link anfordern"))

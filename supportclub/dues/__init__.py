@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("dues", __name__, url_prefix="/beitraege")
 
-from supportclub.dues import models  # noqa: E402,F401
+from supportclub.dues import models, reminder_routes, routes  # noqa: E402,F401

@@ -4,7 +4,7 @@ Every figure is a SQL sum over booking lines and write-offs; nothing is a stored
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager
@@ -86,7 +86,10 @@ def claims_select() -> Select:
 
 def rows(query: Select) -> list[ClaimRow]:
     """Run a claims_select() query into ClaimRows."""
-    return [ClaimRow(claim, paid, waived) for claim, paid, waived in db.session.execute(query)]
+    return [
+        ClaimRow(claim, int(paid), int(waived))
+        for claim, paid, waived in db.session.execute(query)
+    ]
 
 
 def claims_of_person(person_id: int, *, only_open: bool = False) -> list[ClaimRow]:
@@ -147,7 +150,8 @@ def open_claims_total(flt: OpenClaimsFilter) -> tuple[int, int]:
     count, total = db.session.execute(
         select(func.count(), func.coalesce(func.sum(sub.c.open), 0))
     ).one()
-    return count, total
+    # PostgreSQL sums bigint to numeric (a Decimal); amounts are int cents everywhere
+    return count, int(total)
 
 
 @dataclass
@@ -250,7 +254,7 @@ def dues_overview(year: int) -> list[OverviewLine]:
         .order_by(MembershipType.sort_order, MembershipType.name)
     )
     lines = {
-        type_id: OverviewLine(name, count, claimed)
+        type_id: OverviewLine(name, count, int(claimed))
         for type_id, name, count, claimed in db.session.execute(by_type)
     }
     paid = db.session.execute(
@@ -261,7 +265,7 @@ def dues_overview(year: int) -> list[OverviewLine]:
         .group_by(Membership.membership_type_id)
     )
     for type_id, cents in paid:
-        lines[type_id].paid_cents = cents or 0
+        lines[type_id].paid_cents = int(cents or 0)
     waived = db.session.execute(
         select(Membership.membership_type_id, func.sum(ClaimWaiver.amount_cents))
         .join(DuesClaim, ClaimWaiver.claim_id == DuesClaim.id)
@@ -270,7 +274,7 @@ def dues_overview(year: int) -> list[OverviewLine]:
         .group_by(Membership.membership_type_id)
     )
     for type_id, cents in waived:
-        lines[type_id].waived_cents = cents or 0
+        lines[type_id].waived_cents = int(cents or 0)
     return list(lines.values())
 
 
@@ -285,6 +289,4 @@ def dues_years() -> list[int]:
 
 def claim_due_default(year: int, start: date, run_date: date, payment_days: int) -> date:
     """When a new claim is due: `payment_days` after the latest of year start, joining, run."""
-    from datetime import timedelta
-
     return max(date(year, 1, 1), start, run_date) + timedelta(days=payment_days)

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from sqlalchemy import and_, insert, or_, select
 
@@ -128,14 +129,32 @@ def plan_dues_run(year: int, *, run_date: date | None = None) -> DuesRunPlan:
     existing = set(
         db.session.execute(select(DuesClaim.membership_id).where(DuesClaim.year == year)).scalars()
     )
-    rates: dict[int, list[FeeRate]] = defaultdict(list)
-    for rate in db.session.execute(
-        select(FeeRate).where(
+    rates: dict[int, list[tuple]] = defaultdict(list)
+    for rate_id, type_id, since, until, cents in db.session.execute(
+        select(
+            FeeRate.id,
+            FeeRate.membership_type_id,
+            FeeRate.valid_from,
+            FeeRate.valid_until,
+            FeeRate.amount_cents,
+        ).where(
             FeeRate.valid_from <= year_end,
             or_(FeeRate.valid_until.is_(None), FeeRate.valid_until >= year_start),
         )
-    ).scalars():
-        rates[rate.membership_type_id].append(rate)
+    ):
+        rates[type_id].append((rate_id, since, until, cents))
+
+    @cache
+    def rate_on(type_id: int, day: date) -> tuple[int, int] | None:
+        """(id, yearly cents) of the type's rate valid on `day` (a few distinct days per run)."""
+        return next(
+            (
+                (rate_id, cents)
+                for rate_id, since, until, cents in rates[type_id]
+                if since <= day and (until is None or until >= day)
+            ),
+            None,
+        )
 
     plan = DuesRunPlan(year=year)
     for mid, pid, type_id, start, last, first, number, type_name in memberships:
@@ -144,15 +163,7 @@ def plan_dues_run(year: int, *, run_date: date | None = None) -> DuesRunPlan:
             plan.existing += 1
             continue
         counts_from = max(start, year_start)
-        rate = next(
-            (
-                r
-                for r in rates[type_id]
-                if r.valid_from <= counts_from
-                and (r.valid_until is None or r.valid_until >= counts_from)
-            ),
-            None,
-        )
+        rate = rate_on(type_id, counts_from)
         if rate is None:
             plan.skipped.append(
                 Skipped(
@@ -167,7 +178,8 @@ def plan_dues_run(year: int, *, run_date: date | None = None) -> DuesRunPlan:
                 )
             )
             continue
-        if rate.amount_cents == 0:
+        rate_id, cents = rate
+        if cents == 0:
             plan.skipped.append(
                 Skipped(
                     mid, name, number, _("Beitragsfrei (Satz 0,00 €) – „%(type)s“.", type=type_name)
@@ -184,10 +196,10 @@ def plan_dues_run(year: int, *, run_date: date | None = None) -> DuesRunPlan:
                 person_name=name,
                 member_number=number,
                 type_name=type_name,
-                amount_cents=prorated(rate.amount_cents, months),
+                amount_cents=prorated(cents, months),
                 months=months,
                 due_date=claim_due_default(year, start, run_date, settings.dues_payment_days),
-                fee_rate_id=rate.id,
+                fee_rate_id=rate_id,
             )
         )
     return plan
@@ -215,7 +227,7 @@ def run_dues(year: int, *, actor, run_date: date | None = None) -> DuesRunPlan:
     db.session.add(run)
     db.session.flush()
     db.session.execute(
-        insert(DuesClaim),
+        insert(DuesClaim.__table__),  # Core executemany: no ORM bookkeeping per row
         [
             {
                 "membership_id": item.membership_id,

@@ -140,7 +140,7 @@ def fee_rate_on(membership_type_id: int, day: date) -> FeeRate | None:
 # Persons --------------------------------------------------------------------------------------
 
 
-def clean_person_values(values: dict) -> dict:
+def clean_person_values(values: dict, *, country: str = "DE") -> dict:
     """Normalise and check person fields (names, address, e-mail, IBAN); raise on bad input."""
     clean = {}
     for key, value in values.items():
@@ -159,7 +159,9 @@ def clean_person_values(values: dict) -> dict:
     if "iban" in clean:
         clean["iban"] = normalize_iban(clean["iban"])
     if "postal_code" in clean:
-        clean["postal_code"] = check_postal_code(clean["postal_code"], clean.get("country", "DE"))
+        clean["postal_code"] = check_postal_code(
+            clean["postal_code"], clean.get("country") or country
+        )
     for key in ("first_name", "street", "city", "phone"):
         if key in clean and clean[key] is None:
             clean[key] = ""
@@ -171,7 +173,7 @@ def update_person(person: Person, *, actor, action: str = "persons.updated", **v
 
     Returns the changed fields as {field: (before, after)} (empty when nothing changed).
     """
-    values = clean_person_values(values)
+    values = clean_person_values(values, country=person.country or "DE")
     changes = {}
     for key, value in values.items():
         before = getattr(person, key)
@@ -248,7 +250,7 @@ def join(
         membership_type_id=mtype.id,
         start_date=start_date,
         end_date=end_date,
-        payer_id=payer.id if payer else None,
+        payer=payer,
         created_by_id=getattr(actor, "id", None),
     )
     db.session.add(membership)
@@ -331,7 +333,7 @@ def set_payer(membership: Membership, *, payer_id: int | None, actor) -> Members
     """Let another person pay this membership's dues (None: the member pays)."""
     payer = _check_payer(membership.person, payer_id)
     before = membership.payer_id
-    membership.payer_id = payer.id if payer else None
+    membership.payer = payer
     db.session.flush()
     audit.record(
         actor,

@@ -54,6 +54,20 @@ def test_admin_saves_settings_with_audit(app, db, clients, users):
     assert 'value="12.345,67"' in page
 
 
+def test_admin_sets_the_bank_iban_of_the_association(app, db, clients):
+    from supportclub.admin.services import bank_iban
+
+    form = settings_form(bank_iban="de89 3704 0044 0532 0130 00")
+    assert clients["admin"].post("/verwaltung/einstellungen", data=form).status_code == 302
+    assert bank_iban() == "DE89370400440532013000"
+    page = clients["admin"].get("/verwaltung/einstellungen").get_data(as_text=True)
+    assert 'value="DE89 3704 0044 0532 0130 00"' in page
+    entry = db.session.execute(
+        select(AuditEntry).filter_by(action="accounts.iban_changed")
+    ).scalar_one()
+    assert entry.data == {"before": None, "after": "DE89370400440532013000"}
+
+
 @pytest.mark.parametrize(
     "overrides, message",
     [
@@ -62,6 +76,7 @@ def test_admin_saves_settings_with_audit(app, db, clients, users):
         ({"grants_before_cents": "viel"}, "kein gültiger Betrag"),
         ({"founding_year": "209"}, "Ungültiges Jahr."),
         ({"exemption_date": "14.05.2024x"}, "Kein gültiges Datum."),
+        ({"bank_iban": "DE89370400440532013001"}, "Prüfsumme falsch"),
     ],
 )
 def test_bad_settings_are_refused(app, db, clients, overrides, message):

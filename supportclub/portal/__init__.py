@@ -1,0 +1,7 @@
+"""Mein Konto: a member's own membership, dues, payments and contact data."""
+
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__, url_prefix="/mein-konto")
+
+from supportclub.portal import routes  # noqa: E402,F401
