@@ -38,6 +38,7 @@ def _url(endpoint: str, users) -> str:
                 values.update(module.context(users))
         return template.format(**values)
 
+
 # Routes served by extensions (static files) are not application views.
 IGNORED = {"static", "bootstrap.static"}
 

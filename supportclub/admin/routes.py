@@ -16,7 +16,6 @@ from supportclub.admin.services import (
     set_bank_iban,
     update_settings,
 )
-from supportclub.members.validation import format_iban
 from supportclub.audit import AuditEntry
 from supportclub.auth.models import Role, User
 from supportclub.auth.services import create_user, set_password, update_user
@@ -25,6 +24,7 @@ from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.forms import apply_domain_error
 from supportclub.ledger.models import Person
+from supportclub.members.validation import format_iban
 from supportclub.permissions import AUDIT_READERS, role_required
 
 AUDIT_PER_PAGE = 100

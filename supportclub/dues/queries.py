@@ -87,8 +87,7 @@ def claims_select() -> Select:
 def rows(query: Select) -> list[ClaimRow]:
     """Run a claims_select() query into ClaimRows."""
     return [
-        ClaimRow(claim, int(paid), int(waived))
-        for claim, paid, waived in db.session.execute(query)
+        ClaimRow(claim, int(paid), int(waived)) for claim, paid, waived in db.session.execute(query)
     ]
 
 

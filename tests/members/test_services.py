@@ -167,7 +167,9 @@ def test_a_mandate_is_recorded_with_a_compact_iban(db):
 def test_bad_mandates_are_refused_and_nothing_changes(db, reference, iban, field, words):
     membership = membership_of(make_member())
     with pytest.raises(ValidationError) as error:
-        set_mandate(membership, reference=reference, signed_on=date(2024, 1, 1), iban=iban, actor=None)
+        set_mandate(
+            membership, reference=reference, signed_on=date(2024, 1, 1), iban=iban, actor=None
+        )
     assert error.value.field == field
     assert words in error.value.message
     db.session.rollback()
