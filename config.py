@@ -80,6 +80,8 @@ class Config:
 
     # Uploads (member import files): requests above this are refused with 413
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    # where uploaded import files wait between the import steps (default instance/imports)
+    MEMBER_IMPORT_DIR = os.environ.get("MEMBER_IMPORT_DIR") or None
 
 
 class DevelopmentConfig(Config):

@@ -6,8 +6,11 @@ from flask import Flask, request, session
 from flask_login import current_user
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+
+MAX_DB_INT = 2**31 - 1  # INTEGER columns on PostgreSQL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +27,7 @@ def create_app(config=None) -> Flask:
     INSTANCE_DIR.mkdir(exist_ok=True)
 
     _init_extensions(app)
+    _install_id_converter(app)
     _register_blueprints(app)
 
     from supportclub.errors import register_error_pages
@@ -117,6 +121,19 @@ def _sqlite_begin(conn) -> None:
     """SQLite: emit our own BEGIN (pysqlite's implicit one breaks SAVEPOINT)."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")
+
+
+class _DatabaseIdConverter(IntegerConverter):
+    """<int:...> in URLs: ids the database can hold; a larger number is simply not found (404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", MAX_DB_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def _install_id_converter(app: Flask) -> None:
+    """Make every <int:id> route answer 404, not 500, for numbers beyond the integer columns."""
+    app.url_map.converters["int"] = _DatabaseIdConverter
 
 
 def _register_blueprints(app: Flask) -> None:

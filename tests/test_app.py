@@ -126,3 +126,13 @@ def test_an_upload_above_the_limit_gets_a_german_413_page(app, clients):
     )
     assert response.status_code == 413
     assert "höchstens 12 MB" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/buchungen/99999999999999999999", "/mitglieder/3000000000"])
+def test_an_id_beyond_the_database_range_is_not_found(clients, url):
+    assert clients["treasurer"].get(url).status_code == 404
+
+
+def test_person_search_with_a_huge_number_finds_nobody(clients):
+    response = clients["treasurer"].get("/personen/suche?q=99999999999999999999")
+    assert response.status_code == 200

@@ -279,6 +279,8 @@ def find_persons(query: str, limit: int = 20) -> list[Person]:
     if not query:
         return []
     if query.isdigit():
+        if int(query) > 2**31 - 1:
+            return []
         person = db.session.get(Person, int(query))
         return [person] if person else []
     pattern = f"%{query.lower()}%"
