@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("members", __name__, url_prefix="/mitglieder")
 
-from supportclub.members import import_routes, models, routes  # noqa: E402,F401
+from supportclub.members import import_routes, models, routes, type_routes  # noqa: E402,F401
