@@ -210,6 +210,7 @@ def test_invitation_mail_arrives_and_its_link_sets_the_password_and_logs_in(
 
     member = app.test_client()
     form = member.get(path)
+    assert "<title>Zugang einrichten · supportclub</title>" in form.get_data(as_text=True)
     assert form.status_code == 200
     assert "berta@example.org" in form.get_data(as_text=True)
     assert form.headers["Referrer-Policy"] == "no-referrer"

@@ -47,6 +47,19 @@ def bank() -> int:
     return by_code(Account, "bank").id
 
 
+def pay(person, claim, cents: int, *, allocated: int | None = None, **kw):
+    """Book a bank payment of `cents` by `person` against `claim` on 1 March 2025."""
+    return record_payment(
+        person_id=person.id,
+        booking_date=date(2025, 3, 1),
+        account_id=bank(),
+        amount_cents=cents,
+        allocations=[Allocation(claim.id, cents if allocated is None else allocated)],
+        actor=None,
+        **kw,
+    )
+
+
 def status_of(person) -> dict[int, tuple]:
     """{year: (status, paid, open)} of the person's claims."""
     return {
@@ -158,14 +171,7 @@ def test_an_implausible_year_is_refused(db, year):
 def test_a_payment_settles_the_chosen_claims_through_its_lines(db):
     person = make_member(start_date=date(2020, 1, 1))
     claim = make_claim(person, 2025)
-    booking = record_payment(
-        person_id=person.id,
-        booking_date=date(2025, 3, 1),
-        account_id=bank(),
-        amount_cents=3600,
-        allocations=[Allocation(claim.id, 3600)],
-        actor=None,
-    )
+    booking = pay(person, claim, 3600)
     assert booking.amount_cents == 3600
     assert [(line.dues_claim_id, line.amount_cents) for line in booking.lines] == [(claim.id, 3600)]
     assert status_of(person) == {2025: (ClaimStatus.PAID, 3600, 0)}
@@ -174,14 +180,7 @@ def test_a_payment_settles_the_chosen_claims_through_its_lines(db):
 def test_an_underpayment_leaves_the_claim_partly_paid(db):
     person = make_member()
     claim = make_claim(person, 2025)
-    record_payment(
-        person_id=person.id,
-        booking_date=date(2025, 3, 1),
-        account_id=bank(),
-        amount_cents=1000,
-        allocations=[Allocation(claim.id, 1000)],
-        actor=None,
-    )
+    pay(person, claim, 1000)
     assert status_of(person) == {2025: (ClaimStatus.PARTLY_PAID, 1000, 2600)}
 
 
@@ -241,14 +240,7 @@ def test_the_alternate_payer_pays_the_members_claims(db):
     parent = make_person(first_name="Berta")
     set_payer(membership_of(child), payer_id=parent.id, actor=None)
     claim = make_claim(child, 2025)
-    record_payment(
-        person_id=parent.id,
-        booking_date=date(2025, 3, 1),
-        account_id=bank(),
-        amount_cents=3600,
-        allocations=[Allocation(claim.id, 3600)],
-        actor=None,
-    )
+    pay(parent, claim, 3600)
     assert status_of(child)[2025][0] == ClaimStatus.PAID
 
 
@@ -266,14 +258,7 @@ def test_bad_payments_are_refused_and_nothing_is_booked(db, amount, allocated, w
     claim = make_claim(person, 2025)
     before = count(db, Booking)
     with pytest.raises(ValidationError) as error:
-        record_payment(
-            person_id=person.id,
-            booking_date=date(2025, 3, 1),
-            account_id=bank(),
-            amount_cents=amount,
-            allocations=[Allocation(claim.id, allocated)],
-            actor=None,
-        )
+        pay(person, claim, amount, allocated=allocated)
     assert words in error.value.message
     db.session.rollback()
     assert count(db, Booking) == before
@@ -284,28 +269,14 @@ def test_a_claim_of_another_person_cannot_be_paid(db):
     owner, stranger = make_member(mtype), make_member(mtype)
     claim = make_claim(owner, 2025)
     with pytest.raises(ValidationError) as error:
-        record_payment(
-            person_id=stranger.id,
-            booking_date=date(2025, 3, 1),
-            account_id=bank(),
-            amount_cents=3600,
-            allocations=[Allocation(claim.id, 3600)],
-            actor=None,
-        )
+        pay(stranger, claim, 3600)
     assert "gehört nicht" in error.value.message
 
 
 def test_reversing_a_payment_reopens_the_claim(db):
     person = make_member()
     claim = make_claim(person, 2025)
-    booking = record_payment(
-        person_id=person.id,
-        booking_date=date(2025, 3, 1),
-        account_id=bank(),
-        amount_cents=3600,
-        allocations=[Allocation(claim.id, 3600)],
-        actor=None,
-    )
+    booking = pay(person, claim, 3600)
     reversal = reverse_booking(
         booking, "falsches Mitglied", actor=None, reversal_date=date(2025, 3, 2)
     )
@@ -319,14 +290,7 @@ def test_reversing_a_payment_reopens_the_claim(db):
 def test_waiving_writes_off_the_open_rest_with_a_reason(db):
     person = make_member()
     claim = make_claim(person, 2025)
-    record_payment(
-        person_id=person.id,
-        booking_date=date(2025, 3, 1),
-        account_id=bank(),
-        amount_cents=1000,
-        allocations=[Allocation(claim.id, 1000)],
-        actor=None,
-    )
+    pay(person, claim, 1000)
     waiver = waive_claim(claim, reason="Härtefall laut Vorstandsbeschluss", actor=None)
     assert waiver.amount_cents == 2600
     assert status_of(person) == {2025: (ClaimStatus.WAIVED, 1000, 0)}
@@ -339,14 +303,7 @@ def test_a_paid_claim_cannot_be_waived_and_a_reason_is_required(db):
     claim = make_claim(person, 2025)
     with pytest.raises(ValidationError):
         waive_claim(claim, reason=" ", actor=None)
-    record_payment(
-        person_id=person.id,
-        booking_date=date(2025, 3, 1),
-        account_id=bank(),
-        amount_cents=3600,
-        allocations=[Allocation(claim.id, 3600)],
-        actor=None,
-    )
+    pay(person, claim, 3600)
     with pytest.raises(DomainError) as error:
         waive_claim(claim, reason="zu spät", actor=None)
     assert "bereits bezahlt" in error.value.message
@@ -364,18 +321,8 @@ def test_the_yearly_overview_and_open_totals_are_exact(db):
     run_dues(2025, actor=None, run_date=date(2025, 1, 15))
     claims = {p.id: claims_of_person(p.id)[0].claim for p in (paid, partly, waived, open_member)}
 
-    def pay(person, cents):
-        record_payment(
-            person_id=person.id,
-            booking_date=date(2025, 3, 1),
-            account_id=bank(),
-            amount_cents=cents,
-            allocations=[Allocation(claims[person.id].id, cents)],
-            actor=None,
-        )
-
-    pay(paid, 3600)
-    pay(partly, 1000)
+    pay(paid, claims[paid.id], 3600)
+    pay(partly, claims[partly.id], 1000)
     waive_claim(claims[waived.id], reason="Härtefall", actor=None)
     lines = {line.type_name: line for line in dues_overview(2025)}
     assert (lines["Regulär"].claims, lines["Regulär"].claimed_cents) == (2, 7200)
@@ -393,14 +340,7 @@ def test_a_dues_payment_line_is_an_ordinary_ledger_line(db):
     """Dues lines count in the ledger's figures like any other income line."""
     person = make_member()
     claim = make_claim(person, 2025)
-    record_payment(
-        person_id=person.id,
-        booking_date=date(2025, 3, 1),
-        account_id=bank(),
-        amount_cents=3600,
-        allocations=[Allocation(claim.id, 3600)],
-        actor=None,
-    )
+    pay(person, claim, 3600)
     total = db.session.execute(
         select(func.sum(BookingLine.amount_cents)).where(
             BookingLine.category_id == by_code(Category, "dues").id
