@@ -257,7 +257,9 @@ def create_person(
             _("Bitte einen Namen angeben (Nachname oder Name der Organisation)."),
             field="last_name",
         )
-    email = (email or "").strip().lower() or None
+    from supportclub.members.validation import normalize_email
+
+    email = normalize_email(email)  # refuses a malformed address at the field
     person = Person(
         kind=kind,
         first_name=(first_name or "").strip(),

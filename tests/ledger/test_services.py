@@ -351,3 +351,13 @@ def test_filtered_list_and_totals(app, db):
     dues = q.BookingFilter(category_id=by_code(Category, "dues").id)
     assert q.filter_totals(dues).income_cents == 2000
     assert len(q.list_bookings(q.BookingFilter(), page=2, per_page=2)) == 1
+
+
+def test_create_person_refuses_a_malformed_email(db):
+    from supportclub.ledger.services import create_person
+
+    with pytest.raises(ValidationError) as error:
+        create_person(actor=None, last_name="Muster", email="kein-at-zeichen")
+    assert error.value.field == "email"
+    person = create_person(actor=None, last_name="Muster", email=" Anna@Example.ORG ")
+    assert person.email == "anna@example.org"
