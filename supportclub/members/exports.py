@@ -4,7 +4,6 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -13,7 +12,7 @@ from openpyxl.styles import Font
 from supportclub.i18n import N_, _
 from supportclub.ledger.models import PersonKind
 from supportclub.members.queries import RegisterFilter, RegisterRow, register_rows
-from supportclub.money import format_cents
+from supportclub.money import cents_to_decimal, format_cents
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -102,7 +101,7 @@ def _xlsx_cell(sheet, value):
     """A value for a write-only sheet: amounts and dates as formatted cells, text that would
     start a formula as a text cell, everything else plain (a cell object per value is slow)."""
     if isinstance(value, Cents):
-        cell = WriteOnlyCell(sheet, value=Decimal(value.cents) / 100)
+        cell = WriteOnlyCell(sheet, value=cents_to_decimal(value.cents))
         cell.number_format = EURO_FORMAT
         return cell
     if isinstance(value, date):
