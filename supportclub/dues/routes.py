@@ -26,15 +26,14 @@ from supportclub.dues.forms import (
     read_allocations,
 )
 from supportclub.dues.models import ClaimStatus, DuesRun
-from supportclub.dues.services import (
+from supportclub.dues.payments import (
     Allocation,
     OverpaymentError,
-    plan_dues_run,
     record_payment,
-    run_dues,
     suggest_allocations,
     waive_claim,
 )
+from supportclub.dues.services import plan_dues_run, run_dues
 from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.forms import apply_domain_error

@@ -37,7 +37,7 @@ def test_two_simultaneous_dues_runs_create_each_claim_once(pg_app):  # noqa: F81
 
 
 def test_two_simultaneous_payments_cannot_overpay_a_claim(pg_app):  # noqa: F811
-    from supportclub.dues.services import Allocation, record_payment
+    from supportclub.dues.payments import Allocation, record_payment
 
     with pg_app.app_context():
         person = make_member(make_membership_type(rates=[(date(2009, 1, 1), 3600)]))

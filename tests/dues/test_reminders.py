@@ -14,9 +14,9 @@ from supportclub.admin.services import get_settings
 from supportclub.audit import AuditEntry
 from supportclub.clock import today, utcnow
 from supportclub.dues.models import Reminder, ReminderChannel, ReminderLevel
+from supportclub.dues.payments import Allocation, record_payment
 from supportclub.dues.reminder_texts import check_text, render_text, save_reminder_texts
 from supportclub.dues.reminders import plan_reminders, send_reminders
-from supportclub.dues.services import Allocation, record_payment
 from supportclub.errors import ValidationError
 from supportclub.ledger.models import Account
 from supportclub.members.services import set_payer

@@ -11,8 +11,9 @@ from supportclub.admin.services import get_settings
 from supportclub.audit import AuditEntry
 from supportclub.clock import today
 from supportclub.dues.models import ClaimStatus, ClaimWaiver, DuesClaim, DuesRun
+from supportclub.dues.payments import Allocation, record_payment, waive_claim
 from supportclub.dues.queries import claims_by_id
-from supportclub.dues.services import Allocation, record_payment, run_dues, waive_claim
+from supportclub.dues.services import run_dues
 from supportclub.ledger.models import Account, Booking, BookingLine, ClosedYear
 from supportclub.members.services import set_payer
 from tests.factories import (

@@ -7,6 +7,14 @@ from sqlalchemy import func, select
 
 from supportclub.admin.services import get_settings
 from supportclub.dues.models import ClaimStatus, ClaimWaiver, DuesClaim, DuesRun
+from supportclub.dues.payments import (
+    MAX_PAYMENT_CENTS,
+    Allocation,
+    OverpaymentError,
+    record_payment,
+    suggest_allocations,
+    waive_claim,
+)
 from supportclub.dues.queries import (
     OpenClaimsFilter,
     claims_of_person,
@@ -14,17 +22,7 @@ from supportclub.dues.queries import (
     member_account,
     open_claims_total,
 )
-from supportclub.dues.services import (
-    MAX_PAYMENT_CENTS,
-    Allocation,
-    OverpaymentError,
-    plan_dues_run,
-    prorated,
-    record_payment,
-    run_dues,
-    suggest_allocations,
-    waive_claim,
-)
+from supportclub.dues.services import plan_dues_run, prorated, run_dues
 from supportclub.errors import DomainError, ValidationError
 from supportclub.ledger.models import Account, Booking, BookingLine, Category
 from supportclub.ledger.services import reverse_booking

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import Select, select
 
-from supportclub.dues.services import run_dues, waive_claim
+from supportclub.dues.payments import waive_claim
+from supportclub.dues.services import run_dues
 from supportclub.extensions import db as _db
 from supportclub.ledger.models import Person
 from supportclub.ledger.services import reverse_booking

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from supportclub.audit import AuditEntry
 from supportclub.dues.models import DuesClaim, Reminder, ReminderChannel
-from supportclub.dues.services import Allocation, record_payment, run_dues, waive_claim
+from supportclub.dues.payments import Allocation, record_payment, waive_claim
+from supportclub.dues.services import run_dues
 from supportclub.ledger.models import Account, Booking, Person
 from supportclub.members.models import Membership, MembershipType
 from supportclub.members.services import join, leave, set_payer, update_person

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from supportclub.audit import AuditEntry
-from supportclub.dues.services import Allocation, record_payment
+from supportclub.dues.payments import Allocation, record_payment
 from supportclub.extensions import db as _db
 from supportclub.ledger.models import Account, Person
 from supportclub.members.services import set_payer
