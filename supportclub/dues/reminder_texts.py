@@ -9,16 +9,13 @@ import string
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
-
-from supportclub.admin.services import get_settings, update_dues_settings
+from supportclub.admin.services import bank_iban, get_settings, update_dues_settings
 from supportclub.clock import today
 from supportclub.dues.models import ReminderLevel
 from supportclub.dues.queries import ClaimRow
 from supportclub.errors import ValidationError
-from supportclub.extensions import db
 from supportclub.i18n import _
-from supportclub.ledger.models import Account, Person
+from supportclub.ledger.models import Person
 from supportclub.members.validation import format_iban
 from supportclub.money import format_cents
 
@@ -118,8 +115,8 @@ class TextContext:
 def text_context() -> TextContext:
     """The association's name, the bank IBAN (ledger account "bank") and today + 14 days."""
     settings = get_settings()
-    iban = db.session.execute(select(Account.iban).where(Account.code == "bank")).scalar()
-    return TextContext(settings.name or "", iban or "", today() + timedelta(days=DEADLINE_DAYS))
+    deadline = today() + timedelta(days=DEADLINE_DAYS)
+    return TextContext(settings.name or "", bank_iban() or "", deadline)
 
 
 def position_lines(rows_: list[ClaimRow], recipient: Person) -> str:

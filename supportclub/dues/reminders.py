@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from supportclub import audit, mail
-from supportclub.admin.services import get_settings
+from supportclub.admin.services import bank_iban, get_settings
 from supportclub.clock import LOCAL_TZ, today
 from supportclub.dues.models import DuesClaim, Reminder, ReminderChannel, ReminderLevel
 from supportclub.dues.queries import (
@@ -29,7 +29,7 @@ from supportclub.dues.queries import (
 from supportclub.dues.reminder_texts import render_reminder, text_context, text_values, texts_for
 from supportclub.extensions import db
 from supportclub.i18n import _
-from supportclub.ledger.models import Account, Person
+from supportclub.ledger.models import Person
 from supportclub.members.models import Membership
 from supportclub.members.validation import format_iban
 from supportclub.pdf import Letter, Sender, render_letters
@@ -402,7 +402,7 @@ def _record(item: PlannedReminder, still_open: list[ClaimRow], subject, body, ac
 def association_sender() -> Sender:
     """The association as the sender of its letters (settings and the bank account)."""
     settings = get_settings()
-    iban = db.session.execute(select(Account.iban).where(Account.code == "bank")).scalar()
+    iban = bank_iban()
     register = " ".join(p for p in (settings.register_court, settings.register_number) if p)
     return Sender(
         name=settings.name or "",
