@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from supportclub.clock import today
 from supportclub.dues.models import ClaimStatus, ClaimWaiver, DuesClaim
@@ -212,6 +212,8 @@ def member_account(person_id: int) -> MemberAccount:
                     else False,
                 )
             )
+            # the portal names who paid a booking made by someone else: load them in one query
+            .options(selectinload(Booking.person))
             .order_by(Booking.booking_date.desc(), Booking.id.desc())
         ).scalars()
     )

@@ -329,3 +329,20 @@ def test_there_is_no_url_for_another_persons_data(app, members):
     ):
         response = client.get(path)
         assert "Fremd" not in response.get_data(as_text=True)
+
+
+def test_the_account_page_sends_as_many_statements_for_many_payers_as_for_one(app, db):
+    """Payments by other persons (parents, companies) are named without a query each."""
+    from tests.ledger.test_query_counts import page_statements
+
+    def account_with_payers(count: int) -> int:
+        mtype = make_membership_type(rates=[(date(2009, 1, 1), 3600)])
+        child = make_member(mtype, start_date=date(2010, 1, 1))
+        client = portal_client(app, child)
+        for year in range(2015, 2015 + count):
+            payer = make_person(first_name=f"Zahler{year}")
+            set_payer(membership_of(child), payer_id=payer.id, actor=None)
+            pay(db, child, [(make_claim(child, year), 3600)], payer=payer)
+        return len(page_statements(db, client, "/mein-konto"))
+
+    assert account_with_payers(1) == account_with_payers(5)
