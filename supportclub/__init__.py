@@ -141,11 +141,15 @@ def _register_blueprints(app: Flask) -> None:
     from supportclub import numbering  # noqa: F401  (model only, no views)
     from supportclub.admin import bp as admin_bp
     from supportclub.auth import bp as auth_bp
+    from supportclub.campaigns import bp as campaigns_bp
+    from supportclub.donations import bp as donations_bp
     from supportclub.dues import bp as dues_bp
     from supportclub.ledger import bp as ledger_bp
     from supportclub.main import bp as main_bp
     from supportclub.members import bp as members_bp
     from supportclub.portal import bp as portal_bp
+    from supportclub.projects import bp as projects_bp
+    from supportclub.reports import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -153,6 +157,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(dues_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(donations_bp)
+    app.register_blueprint(campaigns_bp)
+    app.register_blueprint(projects_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
 
 

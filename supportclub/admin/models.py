@@ -3,7 +3,16 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supportclub.clock import utcnow
@@ -87,6 +96,8 @@ class AssociationSettings(db.Model):
     dunning_subject: Mapped[str] = mapped_column(String(200), default=DEFAULT_DUNNING_SUBJECT)
     dunning_text: Mapped[str] = mapped_column(Text, default=DEFAULT_DUNNING_TEXT)
     reminder_interval_days: Mapped[int] = mapped_column(Integer, default=14)
+    # the public transparency page (grants total, funded projects, campaign results) is shown
+    transparency_public: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
@@ -95,4 +106,43 @@ class AssociationSettings(db.Model):
         CheckConstraint("grants_before_cents >= 0", name="grants_before_nonnegative"),
         CheckConstraint("dues_payment_days BETWEEN 0 AND 365", name="payment_days_valid"),
         CheckConstraint("reminder_interval_days BETWEEN 1 AND 365", name="interval_valid"),
+    )
+
+
+class ThresholdKind(enum.StrEnum):
+    """Yearly limits of the tax law that the dashboard watches."""
+
+    # § 64 Abs. 3 AO: gross revenue of all wirtschaftliche Geschäftsbetriebe in a year
+    BUSINESS_REVENUE = "business_revenue"
+    # § 55 Abs. 1 Nr. 5 S. 4 AO: associations with yearly income up to this need not use
+    # their money in due time
+    TIMELY_USE_EXEMPTION = "timely_use_exemption"
+
+
+# kind, first year, cents: the law as of 2025 (JStG 2020 and JStG 2024)
+DEFAULT_THRESHOLDS = (
+    (ThresholdKind.BUSINESS_REVENUE, 2007, 3_500_000),
+    (ThresholdKind.BUSINESS_REVENUE, 2020, 4_500_000),
+    (ThresholdKind.BUSINESS_REVENUE, 2025, 5_000_000),
+    (ThresholdKind.TIMELY_USE_EXEMPTION, 2020, 4_500_000),
+    (ThresholdKind.TIMELY_USE_EXEMPTION, 2025, 10_000_000),
+)
+
+
+class TaxThreshold(db.Model):
+    """A yearly limit in force from `valid_from_year` until the next row of its kind."""
+
+    __tablename__ = "tax_threshold"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ThresholdKind] = mapped_column(checked_enum(ThresholdKind, "threshold_kind"))
+    valid_from_year: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    __table_args__ = (
+        UniqueConstraint("kind", "valid_from_year", name="uq_tax_threshold_kind_year"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("valid_from_year BETWEEN 1990 AND 2200", name="year_valid"),
     )

@@ -207,14 +207,30 @@ class BookingLine(db.Model):
     text: Mapped[str] = mapped_column(String(500), default="")
     # the dues claim this line pays (dues lines only); claim status is the sum of these lines
     dues_claim_id: Mapped[int | None] = mapped_column(ForeignKey("dues_claim.id"), index=True)
+    # the campaign whose revenue or cost this line is
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    # the project this line pays out to (grant payouts) or allocates to
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
+    # sales: units sold at a unit price (quantity x unit price = amount; a reversal negates
+    # the quantity, so units sold net out like the money)
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    unit_price_cents: Mapped[int | None] = mapped_column(Integer)
 
     booking: Mapped[Booking] = relationship(back_populates="lines")
     category: Mapped[Category] = relationship()
     fund: Mapped[Fund] = relationship()
     dues_claim = relationship("DuesClaim")
+    campaign = relationship("Campaign")
+    project = relationship("Project")
 
     __table_args__ = (
         CheckConstraint("amount_cents <> 0", name="amount_nonzero"),
+        CheckConstraint(
+            "quantity IS NULL OR (unit_price_cents IS NOT NULL "
+            "AND quantity * unit_price_cents = amount_cents)",
+            name="quantity_matches",
+        ),
+        CheckConstraint("unit_price_cents IS NULL OR unit_price_cents > 0", name="price_positive"),
         Index("ix_booking_line_category_fund", "category_id", "fund_id"),
         # covering: a fund's balance is read from the index alone
         Index("ix_booking_line_fund_amount", "fund_id", "amount_cents"),

@@ -36,6 +36,10 @@ class LineInput:
     amount_cents: int
     text: str = ""
     dues_claim_id: int | None = None
+    campaign_id: int | None = None
+    project_id: int | None = None
+    quantity: int | None = None
+    unit_price_cents: int | None = None
 
 
 def general_fund() -> Fund:
@@ -122,6 +126,7 @@ def record_booking(
             raise ValidationError(
                 _("Position %(number)s hat den Betrag 0.", number=number), field="lines"
             )
+        _check_line_links(line, number)
     total = sum(line.amount_cents for line in lines)
     if total != amount_cents:
         raise ValidationError(
@@ -170,6 +175,10 @@ def record_booking(
                 amount_cents=line.amount_cents,
                 text=line.text.strip(),
                 dues_claim_id=line.dues_claim_id,
+                campaign_id=line.campaign_id,
+                project_id=line.project_id,
+                quantity=line.quantity,
+                unit_price_cents=line.unit_price_cents,
             )
         )
     db.session.add(booking)
@@ -224,8 +233,13 @@ def reverse_booking(
                 fund_id=line.fund_id,
                 amount_cents=-line.amount_cents,
                 text=line.text,
-                # a reversed dues payment reopens its claim
+                # a reversed dues payment reopens its claim; campaign results, project
+                # payouts and units sold net out
                 dues_claim_id=line.dues_claim_id,
+                campaign_id=line.campaign_id,
+                project_id=line.project_id,
+                quantity=-line.quantity if line.quantity is not None else None,
+                unit_price_cents=line.unit_price_cents,
             )
         )
     db.session.add(reversal)
@@ -301,6 +315,51 @@ def find_persons(query: str, limit: int = 20) -> list[Person]:
     return list(rows.scalars())
 
 
+LINK_FIELDS = ("dues_claim_id", "campaign_id", "project_id", "quantity", "unit_price_cents")
+
+
+def _check_line_links(line: LineInput, number: int) -> None:
+    """Refuse a line whose campaign or project is unknown, or whose units do not add up."""
+    from supportclub.campaigns.models import Campaign
+    from supportclub.projects.models import Project
+
+    if line.campaign_id is not None and db.session.get(Campaign, line.campaign_id) is None:
+        raise ValidationError(
+            _("Die Aktion (Position %(number)s) ist unbekannt.", number=number), field="lines"
+        )
+    if line.project_id is not None and db.session.get(Project, line.project_id) is None:
+        raise ValidationError(
+            _("Das Projekt (Position %(number)s) ist unbekannt.", number=number), field="lines"
+        )
+    if (line.quantity is None) != (line.unit_price_cents is None):
+        raise ValidationError(
+            _("Position %(number)s: Bitte Stückzahl und Stückpreis angeben.", number=number),
+            field="lines",
+        )
+    if line.quantity is not None:
+        if line.quantity <= 0 or line.unit_price_cents <= 0:
+            raise ValidationError(
+                _(
+                    "Position %(number)s: Stückzahl und Stückpreis müssen größer als 0 sein.",
+                    number=number,
+                ),
+                field="lines",
+            )
+        if line.quantity * line.unit_price_cents != line.amount_cents:
+            raise ValidationError(
+                _(
+                    "Position %(number)s: %(quantity)s × %(price)s ergibt %(total)s, "
+                    "nicht %(amount)s.",
+                    number=number,
+                    quantity=line.quantity,
+                    price=format_cents(line.unit_price_cents),
+                    total=format_cents(line.quantity * line.unit_price_cents),
+                    amount=format_cents(line.amount_cents),
+                ),
+                field="lines",
+            )
+
+
 def _booking_data(booking: Booking) -> dict:
     """What an audit entry keeps of a booking."""
     return {
@@ -316,7 +375,9 @@ def _booking_data(booking: Booking) -> dict:
                 "category_id": line.category_id,
                 "fund_id": line.fund_id,
                 "amount_cents": line.amount_cents,
-                **({"dues_claim_id": line.dues_claim_id} if line.dues_claim_id else {}),
+                **{
+                    key: getattr(line, key) for key in LINK_FIELDS if getattr(line, key) is not None
+                },
             }
             for line in booking.lines
         ],
