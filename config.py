@@ -82,6 +82,11 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     # where uploaded import files wait between the import steps (default instance/imports)
     MEMBER_IMPORT_DIR = os.environ.get("MEMBER_IMPORT_DIR") or None
+    # where uploaded documents (project applications, proofs of use) are kept, outside static/
+    # (default instance/uploads); they are served only through views that check the role
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or None
+    # the largest document upload, in bytes
+    DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 class DevelopmentConfig(Config):

@@ -1,7 +1,5 @@
 """Booking, reversal and filter forms (shape checks only)."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,12 +14,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice as C
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from supportclub.forms import MoneyField, int_or_none
-from supportclub.ledger.models import PersonKind
-
-PERSON_ID_SUFFIX = re.compile(r"#(\d+)\s*$")
+from supportclub.ledger.person_picker import PersonPickerFields
 
 
 class LineForm(Form):
@@ -33,7 +29,7 @@ class LineForm(Form):
     text = StringField(_l("Text der Position"), validators=[Length(max=500)])
 
 
-class BookingForm(FlaskForm):
+class BookingForm(PersonPickerFields, FlaskForm):
     """Record an income or an expense; one line is the common case."""
 
     kind = RadioField(
@@ -47,30 +43,6 @@ class BookingForm(FlaskForm):
     )
     amount = MoneyField(_l("Betrag"))
     account_id = SelectField(_l("Konto"), coerce=int_or_none)
-    person = StringField(
-        _l("Gegenüber (Person oder Organisation)"),
-        validators=[Length(max=300)],
-        description=_l("Namen tippen und aus der Liste wählen, oder unten neu anlegen."),
-    )
-    new_person_kind = RadioField(
-        _l("Art der neuen Person"),
-        choices=[
-            C(PersonKind.PRIVATE.value, _l("Privatperson")),
-            C(PersonKind.ORGANISATION.value, _l("Firma / Organisation")),
-        ],
-        default=PersonKind.PRIVATE.value,
-    )
-    new_first_name = StringField(_l("Vorname"), validators=[Length(max=100)])
-    new_last_name = StringField(
-        _l("Nachname bzw. Name der Organisation"), validators=[Length(max=200)]
-    )
-    new_street = StringField(_l("Straße und Hausnummer"), validators=[Length(max=200)])
-    new_postal_code = StringField(_l("PLZ"), validators=[Length(max=10)])
-    new_city = StringField(_l("Ort"), validators=[Length(max=100)])
-    new_email = StringField(
-        _l("E-Mail"),
-        validators=[Optional(), Email(_l("Bitte eine gültige E-Mail-Adresse angeben."))],
-    )
     text = StringField(_l("Buchungstext"), validators=[Length(max=500)])
     lines = FieldList(FormField(LineForm), min_entries=1, max_entries=20)
     add_line = SubmitField(_l("Weitere Position"))
@@ -104,9 +76,3 @@ class BookingFilterForm(FlaskForm):
     fund_id = SelectField(_l("Fonds"), coerce=int_or_none, validators=[Optional()])
     account_id = SelectField(_l("Konto"), coerce=int_or_none, validators=[Optional()])
     person = StringField(_l("Person"))
-
-
-def person_id_from_choice(text: str | None) -> int | None:
-    """The person id at the end of a picked entry ("Müller, Anna (Jena) #12" -> 12)."""
-    match = PERSON_ID_SUFFIX.search(text or "")
-    return int(match.group(1)) if match else None

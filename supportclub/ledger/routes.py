@@ -19,20 +19,21 @@ from supportclub.ledger.forms import (
     BookingFilterForm,
     BookingForm,
     ReversalForm,
-    person_id_from_choice,
 )
 from supportclub.ledger.models import (
     Account,
     Category,
     Channel,
     Fund,
-    Person,
-    PersonKind,
     TaxSphere,
+)
+from supportclub.ledger.person_picker import (
+    person_id_from_choice,
+    person_label,
+    resolve_person,
 )
 from supportclub.ledger.services import (
     LineInput,
-    create_person,
     find_persons,
     general_fund,
     record_booking,
@@ -80,55 +81,6 @@ def _choices():
         .all()
     )
     return accounts, categories, funds
-
-
-def person_label(person: Person) -> str:
-    """How a person appears in the search list: name, city and number."""
-    city = f" ({person.city})" if person.city else ""
-    return f"{person.display_name}{city} #{person.id}"
-
-
-def _resolve_person(form: BookingForm) -> tuple[bool, int | None]:
-    """Find the picked person or create the new one; (ok, person_id)."""
-    text = (form.person.data or "").strip()
-    new_name = (form.new_last_name.data or "").strip()
-    if text and new_name:
-        form.person.errors.append(
-            _("Bitte entweder eine vorhandene Person wählen oder eine neue anlegen, nicht beides.")
-        )
-        return False, None
-    if new_name:
-        person = create_person(
-            actor=current_user,
-            kind=PersonKind(form.new_person_kind.data),
-            first_name=form.new_first_name.data,
-            last_name=new_name,
-            street=form.new_street.data,
-            postal_code=form.new_postal_code.data,
-            city=form.new_city.data,
-            email=form.new_email.data,
-        )
-        return True, person.id
-    if not text:
-        if form.new_first_name.data or form.new_city.data or form.new_street.data:
-            form.new_last_name.errors.append(
-                _("Bitte einen Namen angeben (Nachname oder Name der Organisation).")
-            )
-            return False, None
-        return True, None
-    person_id = person_id_from_choice(text)
-    if person_id is not None and db.session.get(Person, person_id) is not None:
-        return True, person_id
-    matches = find_persons(text, limit=2)
-    if len(matches) == 1:
-        return True, matches[0].id
-    if not matches:
-        form.person.errors.append(
-            _("Keine Person gefunden. Bitte aus der Liste wählen oder neu anlegen.")
-        )
-    else:
-        form.person.errors.append(_("Mehrere Personen passen. Bitte aus der Liste wählen."))
-    return False, None
 
 
 def _line_inputs(form: BookingForm, sign: int) -> list[LineInput] | None:
@@ -186,7 +138,9 @@ def booking_new():
     if form.validate_on_submit():
         sign = 1 if form.kind.data == "income" else -1
         lines = _line_inputs(form, sign)
-        ok, person_id = _resolve_person(form) if lines is not None else (False, None)
+        ok, person_id = False, None
+        if lines is not None:
+            ok, person_id = resolve_person(form, actor=current_user)
         if ok and lines is not None:
             try:
                 booking = record_booking(
