@@ -134,3 +134,62 @@ def make_claim(person, year: int = 2025, *, run_date: date | None = None):
     return db.session.execute(
         select(DuesClaim).filter_by(membership_id=membership_of(person).id, year=year)
     ).scalar_one()
+
+
+def make_campaign(name: str | None = None, *, series: str = "Familienwandertag", year: int = 2025):
+    """A campaign (default: "Familienwandertag <year>")."""
+    from supportclub.campaigns.services import create_campaign
+
+    campaign = create_campaign(
+        name=name or f"{series} {year}", series=series, year=year, actor=None
+    )
+    db.session.commit()
+    return campaign
+
+
+def make_project(
+    title: str = "Lesefest",
+    *,
+    requested_cents: int = 100000,
+    applied_on: date = date(2025, 2, 1),
+    applicant=None,
+    **kw,
+):
+    """A project applied for by an organisation (created unless given)."""
+    from supportclub.projects.services import create_project
+
+    applicant = applicant or make_person(
+        kind=PersonKind.ORGANISATION, first_name="", last_name=f"Kita Sonnenschein {next(_counter)}"
+    )
+    project = create_project(
+        applicant_id=applicant.id,
+        title=title,
+        requested_cents=requested_cents,
+        applied_on=applied_on,
+        actor=None,
+        **kw,
+    )
+    db.session.commit()
+    return project
+
+
+def make_grant(
+    project=None,
+    amount_cents: int = 100000,
+    *,
+    resolution_date: date = date(2025, 3, 1),
+    override_reason: str | None = None,
+):
+    """An approval for a project (a fresh one unless given); the board decided on 1 March 2025."""
+    from supportclub.projects.services import approve_project
+
+    project = project or make_project()
+    grant = approve_project(
+        project,
+        resolution_date=resolution_date,
+        amount_cents=amount_cents,
+        actor=None,
+        override_reason=override_reason,
+    )
+    db.session.commit()
+    return grant
