@@ -57,7 +57,7 @@ class DonationDetail(db.Model):
     claim_basis: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    booking_line = relationship("BookingLine")
+    booking_line = relationship("BookingLine", back_populates="donation_detail")
 
     __table_args__ = (
         CheckConstraint("kind <> 'money'", name="not_money"),

@@ -222,6 +222,10 @@ class BookingLine(db.Model):
     dues_claim = relationship("DuesClaim")
     campaign = relationship("Campaign")
     project = relationship("Project")
+    # in-kind and waiver facts of a donation line (none for money)
+    donation_detail = relationship(
+        "DonationDetail", uselist=False, viewonly=True, back_populates="booking_line"
+    )
 
     __table_args__ = (
         CheckConstraint("amount_cents <> 0", name="amount_nonzero"),

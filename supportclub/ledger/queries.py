@@ -169,6 +169,9 @@ def booking_detail(booking_id: int) -> Booking | None:
             joinedload(Booking.person),
             selectinload(Booking.lines).joinedload(BookingLine.category),
             selectinload(Booking.lines).joinedload(BookingLine.fund),
+            selectinload(Booking.lines).joinedload(BookingLine.campaign),
+            selectinload(Booking.lines).joinedload(BookingLine.project),
+            selectinload(Booking.lines).joinedload(BookingLine.donation_detail),
             joinedload(Booking.reversal_of),
             joinedload(Booking.reversed_by),
         )

@@ -275,6 +275,9 @@ def balances():
             error = _("Bitte ein gültiges Datum angeben.")
     accounts = q.account_balances(as_of)
     funds = q.fund_balances(as_of)
+    # funds of closed projects that are empty add nothing; they still count in the total (0)
+    hidden = sum(1 for f, t in funds if not f.is_active and not t)
+    funds = [(f, t) for f, t in funds if f.is_active or t]
     return render_template(
         "ledger/balances.html",
         accounts=accounts,
@@ -283,6 +286,7 @@ def balances():
         error=error,
         total_accounts=sum(t for _a, t in accounts),
         total_funds=sum(t for _f, t in funds),
+        hidden_funds=hidden,
     )
 
 

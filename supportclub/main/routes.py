@@ -18,7 +18,8 @@ def index():
         from supportclub.ledger.queries import account_balances, fund_balances
 
         context["accounts"] = account_balances()
-        context["funds"] = fund_balances()
+        # closed projects' funds (inactive, empty) would only crowd the start page
+        context["funds"] = [(f, t) for f, t in fund_balances() if f.is_active or t]
     return render_template("main/index.html", **context)
 
 
