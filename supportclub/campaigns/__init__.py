@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("campaigns", __name__, url_prefix="/aktionen")
 
-from supportclub.campaigns import models  # noqa: E402,F401
+from supportclub.campaigns import models, routes  # noqa: E402,F401
