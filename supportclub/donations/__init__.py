@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("donations", __name__, url_prefix="/spenden")
 
-from supportclub.donations import models  # noqa: E402,F401
+from supportclub.donations import entry_routes, models, routes  # noqa: E402,F401

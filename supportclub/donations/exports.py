@@ -1,0 +1,124 @@
+"""The (filtered) donations list as CSV for Excel and as an Excel workbook.
+
+Cells are written by the helpers of the member register export (members/exports.py): CSV in
+UTF-8 with BOM, ';' separated, formula-safe text; XLSX with typed amounts and dates.
+"""
+
+import csv
+import io
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from supportclub.donations.models import DonationKind, InKindOrigin
+from supportclub.donations.queries import DonationFilter, DonationRow, donation_rows
+from supportclub.i18n import N_, _
+from supportclub.members.exports import Cents, _csv_cell, _xlsx_cell
+
+COLUMNS = (
+    N_("Buchung"),
+    N_("Datum"),
+    N_("Personennummer"),
+    N_("Spender"),
+    N_("Art"),
+    N_("Zweck"),
+    N_("Aktion"),
+    N_("Buchungstext"),
+    N_("Bezeichnung / Aufwendungen"),
+    N_("Herkunft"),
+    N_("Grundlage der Bewertung"),
+    N_("Unterlagen liegen vor"),
+    N_("Anspruch vom"),
+    N_("Grundlage des Anspruchs"),
+    N_("Storno"),
+    N_("Betrag"),
+)
+WIDTHS = (9, 11, 10, 26, 15, 24, 22, 30, 36, 22, 30, 10, 12, 26, 24, 12)
+KIND_NAMES = {
+    DonationKind.MONEY: N_("Geldspende"),
+    DonationKind.IN_KIND: N_("Sachspende"),
+    DonationKind.WAIVER: N_("Aufwandsspende"),
+}
+ORIGIN_NAMES = {
+    InKindOrigin.BUSINESS: N_("Betriebsvermögen"),
+    InKindOrigin.PRIVATE: N_("Privatvermögen"),
+    InKindOrigin.UNKNOWN: N_("keine Angabe"),
+}
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _reversal_note(row: DonationRow) -> str:
+    """ "Storno von Buchung 7", "storniert durch Buchung 9", or nothing."""
+    booking = row.booking
+    if booking.reversal_of_id is not None:
+        return _("Storno von Buchung %(id)s", id=booking.reversal_of_id)
+    if booking.reversed_by is not None:
+        return _("storniert durch Buchung %(id)s", id=booking.reversed_by.id)
+    return ""
+
+
+def row_values(row: DonationRow) -> list:
+    """One donation booking as a list of cell values: text, int, date, bool or Cents."""
+    booking, detail = row.booking, row.detail
+    person = booking.person
+    in_kind = detail is not None and detail.kind == DonationKind.IN_KIND
+    waiver = detail is not None and detail.kind == DonationKind.WAIVER
+    return [
+        booking.id,
+        booking.booking_date,
+        person.id if person else None,
+        person.display_name if person else _("anonym"),
+        _(KIND_NAMES[row.kind]),
+        ", ".join(dict.fromkeys(share.fund_name for share in row.shares)),
+        ", ".join(dict.fromkeys(s.campaign_name for s in row.shares if s.campaign_name)),
+        booking.text,
+        detail.description if detail else "",
+        _(ORIGIN_NAMES[detail.origin]) if in_kind and detail.origin else "",
+        detail.value_basis if in_kind else "",
+        (_("ja") if detail.documents_present else _("nein")) if in_kind else "",
+        detail.claim_date if waiver else None,
+        detail.claim_basis if waiver else "",
+        _reversal_note(row),
+        Cents(row.amount_cents),
+    ]
+
+
+def donations_csv(flt: DonationFilter) -> bytes:
+    """The filtered donations as CSV: UTF-8 with BOM, ';' separated, German dates and amounts."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_(title) for title in COLUMNS])
+    for row in donation_rows(flt, per_page=None):
+        writer.writerow([_csv_cell(value) for value in row_values(row)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def donations_xlsx(flt: DonationFilter) -> bytes:
+    """The filtered donations as an Excel workbook (amounts as numbers, dates as dates)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Spenden"))
+    for index, width in enumerate(WIDTHS):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.freeze_panes = "A2"
+    header = []
+    for title in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=_(title))
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for row in donation_rows(flt, per_page=None):
+        sheet.append([_xlsx_cell(sheet, value) for value in row_values(row)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def export_donations(flt: DonationFilter, fmt: str, *, stamp: date) -> tuple[str, str, bytes]:
+    """(filename, mimetype, bytes) of the filtered donations as "csv" or "xlsx"."""
+    if fmt == "csv":
+        return f"spenden-{stamp.isoformat()}.csv", "text/csv; charset=utf-8", donations_csv(flt)
+    if fmt == "xlsx":
+        return f"spenden-{stamp.isoformat()}.xlsx", XLSX_MIMETYPE, donations_xlsx(flt)
+    raise ValueError(f"unknown export format {fmt!r}")
