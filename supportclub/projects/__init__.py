@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("projects", __name__, url_prefix="/projekte")
 
-from supportclub.projects import models  # noqa: E402,F401
+from supportclub.projects import action_routes, document_routes, models, routes  # noqa: E402,F401,I001

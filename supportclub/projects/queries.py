@@ -175,6 +175,37 @@ def open_commitments_cents() -> int:
 
 
 @dataclass(frozen=True)
+class ApprovalEffect:
+    """What approving an amount would do to the free money."""
+
+    free_cents: int  # free money now
+    extra_cents: int  # how much more the general fund would owe the project afterwards
+
+    @property
+    def free_after_cents(self) -> int:
+        """Free money after the approval (negative beyond the free money)."""
+        return self.free_cents - self.extra_cents
+
+    @property
+    def over_cents(self) -> int:
+        """How far the approval goes beyond the free money (needs an override when > 0)."""
+        return max(self.extra_cents - max(self.free_cents, 0), 0)
+
+
+def approval_effect(project: Project, amount_cents: int) -> ApprovalEffect:
+    """Free money now, and what approving `amount_cents` more for `project` would take from it.
+
+    The project's own fund covers its commitment first; only the rest is owed by the general
+    fund.
+    """
+    before = sums_of(project)
+    after_open = max(before.approved_cents + amount_cents - before.paid_cents, 0)
+    after_uncovered = max(after_open - max(before.fund_cents, 0), 0)
+    extra = after_uncovered - (before.uncovered_cents if project.status in COMMITTED else 0)
+    return ApprovalEffect(free_money().free_cents, extra)
+
+
+@dataclass(frozen=True)
 class GrantYear:
     """Grants approved (by resolution year) and paid (by booking year) in one year."""
 

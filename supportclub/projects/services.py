@@ -1,25 +1,47 @@
-"""Project verbs: record an application, approve or reject it, allocate funds, pay out, close.
+"""Project verbs: record an application, approve or reject it, revoke a grant, proof, close.
 
-Approvals and allocations lock the general fund's row, so two treasurers cannot both give away
-the same free money; payouts lock the project's row, so two payouts cannot both pass the check
-against what is approved and unpaid. Services flush, never commit.
+Approvals lock the general fund's row, so two treasurers cannot both give away the same free
+money. The money movements (allocate, release, pay out) live in funds.py and are re-exported
+here, so callers import every project verb from this module. Services flush, never commit.
 """
 
 from datetime import date
-
-from sqlalchemy import select
 
 from supportclub import audit
 from supportclub.clock import today
 from supportclub.errors import DomainError, ValidationError
 from supportclub.extensions import db
 from supportclub.i18n import _
-from supportclub.ledger.models import Account, Booking, Category, Channel, Fund, Person
-from supportclub.ledger.services import LineInput, general_fund, record_booking
+from supportclub.ledger.models import Fund, Person
 from supportclub.money import format_cents
 from supportclub.numbering import next_number
+from supportclub.projects.funds import allocate_funds, record_payout, release_funds
+from supportclub.projects.guards import (
+    MAX_PROJECT_CENTS,
+    actor_id,
+    check_amount,
+    check_decision_date,
+    check_not_too_high,
+    lock_general_fund,
+    lock_project,
+)
 from supportclub.projects.models import Grant, Project, ProjectStatus
-from supportclub.projects.queries import COMMITTED, free_money, sums_of
+from supportclub.projects.queries import approval_effect, sums_of
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "MAX_PROJECT_CENTS",
+    "allocate_funds",
+    "approve_project",
+    "close_project",
+    "create_project",
+    "record_payout",
+    "record_proof",
+    "reject_project",
+    "release_funds",
+    "revoke_grant",
+    "update_project",
+]
 
 EDITABLE_FIELDS = (
     "title",
@@ -31,26 +53,6 @@ EDITABLE_FIELDS = (
     "applied_on",
     "is_public",
 )
-
-
-def _category_id(code: str) -> int:
-    """The id of a category by its code."""
-    return db.session.execute(select(Category.id).filter_by(code=code)).scalar_one()
-
-
-def _lock_general_fund() -> Fund:
-    """Lock the general fund's row: approvals and allocations queue up behind each other."""
-    general = general_fund()
-    return db.session.execute(
-        select(Fund).where(Fund.id == general.id).with_for_update()
-    ).scalar_one()
-
-
-def _lock_project(project: Project) -> Project:
-    """Lock the project's row and reload it."""
-    return db.session.execute(
-        select(Project).where(Project.id == project.id).with_for_update()
-    ).scalar_one()
 
 
 def _check_values(values: dict) -> dict:
@@ -69,6 +71,7 @@ def _check_values(values: dict) -> dict:
             raise ValidationError(
                 _("Der beantragte Betrag muss größer als 0 sein."), field="requested_cents"
             )
+        check_not_too_high(cents, "requested_cents")
     if "applied_on" in cleaned:
         if cleaned["applied_on"] is None:
             raise ValidationError(_("Bitte das Datum des Antrags angeben."), field="applied_on")
@@ -121,7 +124,7 @@ def create_project(
     db.session.add(fund)
     db.session.flush()
     project = Project(
-        applicant_id=applicant.id, fund_id=fund.id, created_by_id=_id(actor), **values
+        applicant_id=applicant.id, fund_id=fund.id, created_by_id=actor_id(actor), **values
     )
     db.session.add(project)
     db.session.flush()
@@ -171,20 +174,16 @@ def approve_project(
     Refused beyond the free money (general fund minus uncovered commitments) unless an
     explicit override reason is given; then the excess is recorded with the grant.
     """
-    _lock_general_fund()
-    project = _lock_project(project)
+    lock_general_fund()
+    project = lock_project(project)
     if project.status not in (ProjectStatus.APPLIED, ProjectStatus.APPROVED):
         raise DomainError(
             _("Nur beantragte oder bereits bewilligte Projekte können (weitere) Mittel erhalten.")
         )
-    _check_amount(amount_cents, "amount")
-    _check_decision_date(project, resolution_date, "resolution_date")
-    before = sums_of(project)
-    after_open = max(before.approved_cents + amount_cents - before.paid_cents, 0)
-    after_uncovered = max(after_open - max(before.fund_cents, 0), 0)
-    extra = after_uncovered - (before.uncovered_cents if project.status in COMMITTED else 0)
-    free = free_money().free_cents
-    over = max(extra - max(free, 0), 0)
+    check_amount(amount_cents, "amount")
+    check_decision_date(project, resolution_date, "resolution_date")
+    effect = approval_effect(project, amount_cents)
+    free, over = effect.free_cents, effect.over_cents
     reason = (override_reason or "").strip() or None
     if over and reason is None:
         raise ValidationError(
@@ -203,7 +202,7 @@ def approve_project(
         note=(note or "").strip(),
         over_free_cents=over,
         override_reason=reason if over else None,
-        created_by_id=_id(actor),
+        created_by_id=actor_id(actor),
     )
     db.session.add(grant)
     project.status = ProjectStatus.APPROVED
@@ -226,10 +225,10 @@ def approve_project(
 
 def reject_project(project: Project, *, decided_on: date, actor, note: str = "") -> Project:
     """Record the board's rejection of an application."""
-    project = _lock_project(project)
+    project = lock_project(project)
     if project.status != ProjectStatus.APPLIED:
         raise DomainError(_("Nur ein beantragtes Projekt kann abgelehnt werden."))
-    _check_decision_date(project, decided_on, "decided_on")
+    check_decision_date(project, decided_on, "decided_on")
     project.status = ProjectStatus.REJECTED
     project.rejected_on = decided_on
     project.rejection_note = (note or "").strip()
@@ -240,7 +239,7 @@ def reject_project(project: Project, *, decided_on: date, actor, note: str = "")
 
 def revoke_grant(grant: Grant, *, revoked_on: date, reason: str, actor) -> Grant:
     """Revoke a resolution (it stays on file, marked); what was paid must stay covered."""
-    project = _lock_project(grant.project)
+    project = lock_project(grant.project)
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise ValidationError(_("Bitte einen Grund für die Rücknahme angeben."), field="reason")
@@ -276,177 +275,16 @@ def revoke_grant(grant: Grant, *, revoked_on: date, reason: str, actor) -> Grant
     return grant
 
 
-def allocate_funds(
-    project: Project, *, amount_cents: int, booking_date: date, actor, text: str = ""
-) -> Booking:
-    """Move money from the general fund to the project's fund (a zero-sum booking)."""
-    general = _lock_general_fund()
-    project = _lock_project(project)
-    if project.status not in COMMITTED:
-        raise DomainError(_("Mittel können nur einem bewilligten Projekt zugewiesen werden."))
-    _check_amount(amount_cents, "amount")
-    sums = sums_of(project)
-    needed = max(sums.open_cents - max(sums.fund_cents, 0), 0)
-    if amount_cents > needed:
-        raise ValidationError(
-            _(
-                "Das Projekt braucht höchstens noch %(needed)s aus dem allgemeinen Fonds "
-                "(bewilligt und nicht ausgezahlt, abzüglich des Projektfonds).",
-                needed=format_cents(needed),
-            ),
-            field="amount",
-        )
-    available = free_money().general_cents
-    if amount_cents > available:
-        raise ValidationError(
-            _(
-                "Im allgemeinen Fonds stehen nur %(available)s zur Verfügung.",
-                available=format_cents(max(available, 0)),
-            ),
-            field="amount",
-        )
-    allocation = _category_id("allocation")
-    text = (text or "").strip() or f"Mittelzuweisung an {project.title}"
-    booking = record_booking(
-        booking_date=booking_date,
-        account_id=None,
-        amount_cents=0,
-        lines=[
-            LineInput(allocation, general.id, -amount_cents, text, project_id=project.id),
-            LineInput(allocation, project.fund_id, amount_cents, text, project_id=project.id),
-        ],
-        actor=actor,
-        text=text[:500],
-    )
-    audit.record(
-        actor,
-        "projects.funds_allocated",
-        project,
-        {"booking_id": booking.id, "amount_cents": amount_cents},
-    )
-    return booking
-
-
-def release_funds(
-    project: Project, *, amount_cents: int, booking_date: date, reason: str, actor
-) -> Booking:
-    """Move money the project will not use back from its fund to the general fund."""
-    general = _lock_general_fund()
-    project = _lock_project(project)
-    reason = (reason or "").strip()
-    if len(reason) < 3:
-        raise ValidationError(_("Bitte einen Grund für die Rückbuchung angeben."), field="reason")
-    _check_amount(amount_cents, "amount")
-    fund_cents = sums_of(project).fund_cents
-    if amount_cents > fund_cents:
-        raise ValidationError(
-            _(
-                "Im Projektfonds stehen nur %(available)s.",
-                available=format_cents(max(fund_cents, 0)),
-            ),
-            field="amount",
-        )
-    allocation = _category_id("allocation")
-    text = f"Rückbuchung aus {project.title}: {reason}"[:500]
-    booking = record_booking(
-        booking_date=booking_date,
-        account_id=None,
-        amount_cents=0,
-        lines=[
-            LineInput(allocation, project.fund_id, -amount_cents, text, project_id=project.id),
-            LineInput(allocation, general.id, amount_cents, text, project_id=project.id),
-        ],
-        actor=actor,
-        text=text,
-    )
-    audit.record(
-        actor,
-        "projects.funds_released",
-        project,
-        {"booking_id": booking.id, "amount_cents": amount_cents, "reason": reason},
-    )
-    return booking
-
-
-def record_payout(
-    project: Project,
-    *,
-    amount_cents: int,
-    booking_date: date,
-    account_id: int,
-    actor,
-    text: str = "",
-    channel: Channel = Channel.MANUAL,
-    external_ref: str | None = None,
-) -> Booking:
-    """Pay out (part of) an approved grant from the project's fund to the applicant."""
-    project = _lock_project(project)
-    if project.status not in COMMITTED:
-        raise DomainError(_("Auszahlungen sind nur für bewilligte Projekte möglich."))
-    _check_amount(amount_cents, "amount")
-    account = db.session.get(Account, account_id) if account_id else None
-    if account is None or not account.is_active:
-        raise ValidationError(_("Bitte ein Konto wählen."), field="account_id")
-    sums = sums_of(project)
-    unpaid = sums.approved_cents - sums.paid_cents
-    if amount_cents > unpaid:
-        raise ValidationError(
-            _(
-                "Die Auszahlung übersteigt den bewilligten, noch nicht ausgezahlten Betrag "
-                "(%(unpaid)s).",
-                unpaid=format_cents(max(unpaid, 0)),
-            ),
-            field="amount",
-        )
-    if amount_cents > sums.fund_cents:
-        raise ValidationError(
-            _(
-                "Im Projektfonds stehen nur %(available)s. Bitte zuerst Mittel zuweisen "
-                "(fehlend: %(missing)s).",
-                available=format_cents(max(sums.fund_cents, 0)),
-                missing=format_cents(amount_cents - max(sums.fund_cents, 0)),
-            ),
-            field="amount",
-        )
-    text = (text or "").strip() or f"Förderung {project.title}"
-    booking = record_booking(
-        booking_date=booking_date,
-        account_id=account.id,
-        amount_cents=-amount_cents,
-        lines=[
-            LineInput(
-                _category_id("grant_payout"),
-                project.fund_id,
-                -amount_cents,
-                text,
-                project_id=project.id,
-            )
-        ],
-        actor=actor,
-        person_id=project.applicant_id,
-        text=text[:500],
-        channel=channel,
-        external_ref=external_ref,
-    )
-    audit.record(
-        actor,
-        "projects.paid_out",
-        project,
-        {"booking_id": booking.id, "amount_cents": amount_cents},
-    )
-    return booking
-
-
 def record_proof(project: Project, *, received_on: date, actor, note: str = "") -> Project:
     """Record that the proof of use (Verwendungsnachweis) has arrived."""
-    project = _lock_project(project)
+    project = lock_project(project)
     if project.status != ProjectStatus.APPROVED:
         raise DomainError(_("Ein Verwendungsnachweis gehört zu einem bewilligten Projekt."))
     if sums_of(project).paid_cents <= 0:
         raise DomainError(
             _("Es wurde noch nichts ausgezahlt; ein Verwendungsnachweis kommt danach.")
         )
-    _check_decision_date(project, received_on, "received_on")
+    check_decision_date(project, received_on, "received_on")
     project.status = ProjectStatus.PROOF_RECEIVED
     project.proof_received_on = received_on
     project.proof_note = (note or "").strip()
@@ -468,7 +306,7 @@ def close_project(
     Its fund must be empty: with `release_rest` the rest goes back to the general fund in a
     booking dated `closed_on`. The fund is then deactivated, so nothing can be booked on it.
     """
-    project = _lock_project(project)
+    project = lock_project(project)
     if project.status not in (ProjectStatus.PROOF_RECEIVED, ProjectStatus.REJECTED):
         raise DomainError(
             _(
@@ -476,7 +314,7 @@ def close_project(
                 "oder nach einer Ablehnung."
             )
         )
-    _check_decision_date(project, closed_on, "closed_on")
+    check_decision_date(project, closed_on, "closed_on")
     fund_cents = sums_of(project).fund_cents
     if fund_cents < 0:
         raise DomainError(
@@ -514,32 +352,3 @@ def close_project(
         {"closed_on": closed_on, "released_cents": max(fund_cents, 0)},
     )
     return project
-
-
-def _check_amount(amount_cents: int, field: str) -> None:
-    """Refuse a non-integer or non-positive amount."""
-    if not isinstance(amount_cents, int) or isinstance(amount_cents, bool):
-        raise TypeError("amount_cents must be int")
-    if amount_cents <= 0:
-        raise ValidationError(_("Der Betrag muss größer als 0 sein."), field=field)
-
-
-def _check_decision_date(project: Project, when: date | None, field: str) -> None:
-    """A decision is dated, not before the application and not in the future."""
-    if when is None:
-        raise ValidationError(_("Bitte ein Datum angeben."), field=field)
-    if when < project.applied_on:
-        raise ValidationError(
-            _(
-                "Das Datum liegt vor dem Antrag (%(applied)s).",
-                applied=project.applied_on.strftime("%d.%m.%Y"),
-            ),
-            field=field,
-        )
-    if when > today():
-        raise ValidationError(_("Das Datum liegt in der Zukunft."), field=field)
-
-
-def _id(actor) -> int | None:
-    """The actor's user id (None for the system)."""
-    return getattr(actor, "id", None)
