@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
-bp = Blueprint("reports", __name__, url_prefix="/berichte")
+# No url_prefix: the dashboard lives under /berichte, the public page at /transparenz.
+bp = Blueprint("reports", __name__)
 
-from supportclub.reports import models  # noqa: E402,F401
+from supportclub.reports import models, routes  # noqa: E402,F401
