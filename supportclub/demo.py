@@ -1,11 +1,15 @@
 """The demo association: `flask --app supportclub demo` loads it once, through the services.
 
-A fixed random seed makes every fresh database get the same demo: about 155 persons, six project
-funds, four membership types and the books from the founding year 2009 to last year. Each year is
-first planned against running balances (no fund or account ends a year below zero) by
-`demo_plan`; then the year's members join or leave and its dues run (`demo_members`), and the
-bookings are recorded with `record_booking` on channel "demo" with the reference
-"demo-YYYY-NNNN", each dues payment settling its claim. The fixed lists are in `demo_data`.
+A fixed random seed makes every fresh database get the same demo: about 155 persons, four
+membership types, about 45 projects and the books from the founding year 2009 to last year.
+Each year is first planned against running balances (no fund or account ends a year below
+zero) by `demo_plan`; then the year's members join or leave and its dues run (`demo_members`),
+its campaigns are created and its bookings recorded with `record_booking` on channel "demo"
+with the reference "demo-YYYY-NNNN" (each dues payment settling its claim, each campaign line
+pointing at its campaign), its donations in kind and waivers through the donations services
+(`demo_gifts`), and its project steps through the projects services (`demo_projects`). This
+year brings open applications, a rejection and an approval not yet paid, but no bookings.
+The fixed lists are in `demo_data`.
 """
 
 import random
@@ -13,30 +17,29 @@ from dataclasses import dataclass
 from datetime import date
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from supportclub import clock
 from supportclub import demo_data as data
 from supportclub.admin.services import update_settings
 from supportclub.auth.services import create_user, find_user_by_email
+from supportclub.campaigns.models import Campaign
+from supportclub.campaigns.services import create_campaign
+from supportclub.demo_books import FIRST_YEAR, Books, Cast, Planned
+from supportclub.demo_gifts import record_gift
+from supportclub.demo_grants import GRANTS_TOTAL_CENTS, GrantPlan, grant_schedule
 from supportclub.demo_members import choose_extras, create_membership_types, record_dues_year
-from supportclub.demo_plan import (
-    FIRST_YEAR,
-    GRANTS_TOTAL_CENTS,
-    Books,
-    Cast,
-    Planned,
-    grant_schedule,
-    membership_history,
-    plan_year,
-)
+from supportclub.demo_plan import membership_history, plan_year
+from supportclub.demo_projects import create_projects, project_funds, record_steps
 from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.ledger.models import Account, Booking, Category, Channel, Fund, Person, PersonKind
-from supportclub.ledger.services import LineInput, create_fund, create_person, record_booking
+from supportclub.ledger.services import LineInput, create_person, general_fund, record_booking
 from supportclub.members.models import MembershipType
 from supportclub.money import format_cents
 from supportclub.permissions import Role
+from supportclub.projects.models import Grant
+from supportclub.reports.services import set_transparency
 
 SEED = 20090601
 EXTRAS_SEED = SEED + 1  # payers, mandates, late payers: drawn apart from the books
@@ -64,15 +67,17 @@ class DemoResult:
 
     already_loaded: bool
     persons: int = 0
-    funds: int = 0
+    projects: int = 0
     bookings: int = 0
     users_created: int = 0
     last_year: int | None = None
     grants_cents: int = 0
     memberships: int = 0
+    approved_cents: int = 0
+    campaigns: int = 0
 
 
-# Persons, funds and logins, created through the services.
+# Persons, settings and logins, created through the services.
 
 
 def _create_persons(rng: random.Random) -> Cast:
@@ -131,14 +136,6 @@ def _email(rng: random.Random, first: str, last: str) -> str | None:
     return f"{local}@{rng.choice(('example.org', 'example.com'))}"
 
 
-def _create_funds() -> dict[str, Fund]:
-    """One earmarked fund per demo project."""
-    return {
-        code: create_fund(code=code, name=name, earmarked=True, actor=None)
-        for code, name, *_rest in data.PROJECTS
-    }
-
-
 def _ensure_users() -> int:
     """Create the demo logins that do not exist yet; return how many were created."""
     member = select(Person.id).filter_by(email=MEMBER_EMAIL).order_by(Person.id).limit(1)
@@ -155,54 +152,85 @@ def _ensure_users() -> int:
 # Recording the plan, and the command.
 
 
-def _record_year(
-    year: int, planned: list[Planned], ids: dict[str, dict], claims: dict[int, int]
-) -> int:
-    """Record the year's planned bookings in date order as demo bookings.
+def _line(line, ids: dict[str, dict], campaigns: dict[str, Campaign], claim_id) -> LineInput:
+    """The ledger line of a planned line; a "dues" line settles the member's claim."""
+    return LineInput(
+        ids["category"][line.category].id,
+        ids["fund"][line.fund].id,
+        line.cents,
+        line.text,
+        dues_claim_id=claim_id if line.category == "dues" else None,
+        campaign_id=campaigns[line.campaign].id if line.campaign else None,
+        quantity=line.quantity,
+        unit_price_cents=line.unit_price,
+    )
 
-    The "dues" line of a dues payment settles the member's claim of the year (`claims`: claim
-    id by membership id).
+
+def _record_year(year: int, books: Books, ids: dict[str, dict], claims: dict[int, int]) -> int:
+    """Create the year's campaigns, then record its bookings and gifts in date order.
+
+    Bookings are demo bookings numbered in date order; the "dues" line of a dues payment
+    settles the member's claim of the year (`claims`: claim id by membership id). Returns how
+    many demo bookings were made (gifts are the donations services' own bookings).
     """
-    for seq, item in enumerate(sorted(planned, key=lambda p: p.when), start=1):
+    # The objects, not their ids: held in the identity map, the ledger's checks of the lines'
+    # campaigns need no query.
+    campaigns = {
+        c.name: create_campaign(
+            name=c.name,
+            series=c.series,
+            year=c.year,
+            event_date=c.event_date,
+            description=c.description,
+            actor=None,
+        )
+        for c in books.campaigns
+    }
+    seq = 0
+    for item in sorted([*books.year, *books.gifts], key=lambda item: item.when):
+        if not isinstance(item, Planned):
+            record_gift(item, ids, campaigns)
+            continue
+        seq += 1
         claim_id = claims[item.member.membership_id] if item.member else None
-        lines = [
-            LineInput(
-                ids["category"][c].id,
-                ids["fund"][f].id,
-                n,
-                t,
-                dues_claim_id=claim_id if c == "dues" else None,
-            )
-            for c, f, n, t in item.lines
-        ]
         record_booking(
             booking_date=item.when,
             account_id=ids["account"][item.account].id if item.account else None,
             amount_cents=item.amount_cents,
-            lines=lines,
+            lines=[_line(line, ids, campaigns, claim_id) for line in item.lines],
             actor=None,
             person_id=item.person.id if item.person else None,
             text=item.text,
             channel=Channel.DEMO,
             external_ref=f"demo-{year}-{seq:04d}",
         )
-    return len(planned)
+    return seq
 
 
-def _plan_and_record(rng, extras_rng, years, cast, members, schedule) -> int:
-    """Plan each year against the running balances and check it; run its dues; record it."""
+def _plan_and_record(rng, extras_rng, years, cast, members, grants: GrantPlan) -> int:
+    """Plan each year against the running balances and check it; run its dues; record it.
+
+    The current year's project steps (decisions without bookings) come last.
+    """
+    projects = create_projects(grants)
     # Holding the objects keeps them in the session's identity map: record_booking's lookups
     # by id then need no query.
     ids = {
         model.__tablename__: {row.code: row for row in db.session.execute(select(model)).scalars()}
-        for model in (Account, Category, Fund)
+        for model in (Account, Category)
     }
+    ids["fund"] = {Fund.GENERAL: general_fund(), **project_funds(projects)}
+    bank_id = ids["account"]["bank"].id
     types = create_membership_types()
     books, count = Books(), 0
     for year in years:
-        planned = plan_year(rng, year, cast, members, schedule, books)
+        plan_year(rng, year, cast, members, grants, books)
         claims = record_dues_year(extras_rng, year, members, types)
-        count += _record_year(year, planned, ids, claims)
+        demo_refs = _record_year(year, books, ids, claims)
+        steps = record_steps(year, books.steps, projects, bank_id, demo_refs + 1)
+        count += demo_refs + len(books.gifts) + steps
+    current = sorted(grants.steps.get(grants.today.year, []), key=lambda s: s.when)
+    count += record_steps(grants.today.year, current, projects, bank_id, 1)
     return count
 
 
@@ -226,7 +254,7 @@ def load_demo(*, today: date | None = None) -> DemoResult:
 
 
 def _load_fresh(today: date) -> DemoResult:
-    """Settings, persons, funds, bookings and logins into an empty database."""
+    """Settings, persons, projects, bookings and logins into an empty database."""
     if any(_has_rows(select(model.id)) for model in (Booking, Person, MembershipType)):
         raise DomainError(
             "Die Datenbank enthält schon Personen, Buchungen oder Mitgliedsarten. Die Demo wird "
@@ -238,23 +266,29 @@ def _load_fresh(today: date) -> DemoResult:
         raise DomainError(f"Die Demo braucht mindestens die Jahre {FIRST_YEAR} bis 2023.")
     rng, extras_rng = random.Random(SEED), random.Random(EXTRAS_SEED)
     update_settings(data.SETTINGS, actor=None)
+    set_transparency(True, actor=None)
     cast = _create_persons(rng)
-    funds = _create_funds()
     members = membership_history(rng, cast, years)
     choose_extras(extras_rng, cast, members, years)
-    schedule = grant_schedule(rng, years, cast)
-    bookings = _plan_and_record(rng, extras_rng, years, cast, members, schedule)
-    persons = len(cast.privates) + len(cast.companies) + len(cast.recipients)
-    users = _ensure_users()
+    grants = grant_schedule(rng, years, cast, today)
+    bookings = _plan_and_record(rng, extras_rng, years, cast, members, grants)
+    approved, campaigns = db.session.execute(
+        select(
+            select(func.sum(Grant.amount_cents)).scalar_subquery(),
+            select(func.count(Campaign.id)).scalar_subquery(),
+        )
+    ).one()
     return DemoResult(
-        False,
-        persons,
-        len(funds),
-        bookings,
-        users,
-        years[-1],
-        GRANTS_TOTAL_CENTS,
+        already_loaded=False,
+        persons=len(cast.privates) + len(cast.companies) + len(cast.recipients),
+        projects=len(grants.projects),
+        bookings=bookings,
+        users_created=_ensure_users(),
+        last_year=years[-1],
+        grants_cents=GRANTS_TOTAL_CENTS,
         memberships=len(members),
+        approved_cents=int(approved),
+        campaigns=campaigns,
     )
 
 
@@ -270,9 +304,10 @@ def demo_command():
     else:
         click.echo(
             f"Demo geladen: {result.persons} Personen, {result.memberships} Mitgliedschaften, "
-            f"{result.funds} Projektfonds, "
+            f"{result.projects} Projekte, {result.campaigns} Aktionen, "
             f"{result.bookings} Buchungen {FIRST_YEAR}–{result.last_year}, "
-            f"Förderungen {format_cents(result.grants_cents)}."
+            f"Förderungen bewilligt {format_cents(result.approved_cents)}, "
+            f"ausgezahlt {format_cents(result.grants_cents)}."
         )
     if result.users_created:
         click.echo(f"Neu angelegte Demo-Zugänge: {result.users_created}.")

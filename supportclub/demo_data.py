@@ -124,24 +124,32 @@ RECIPIENTS = (
     ("familientreff", "Familientreff Bucha e.V.", "Hauptstraße 21", "07751", "Bucha", None),
 )  # fmt: skip
 
-# code, fund name, recipient key, first year, last year (None: still running), purposes
+# The long-running projects, one project each with one approval per year they ran:
+# code, title, recipient key, first year, last year (None: still running), purposes of the
+# yearly grants, what the project is about
 PROJECTS = (
-    ("spielplatz", "Projekt Spielplatz Lobeda", "stb_lobeda", 2011, 2014,
-     ("Spielgeräte", "Fallschutz und Sandkasten", "Sitzbänke für Eltern und Großeltern")),
-    ("ferien", "Projekt Ferienfreizeit für Kinder", "jugendclub", 2010, 2019,
-     ("Zuschuss Zeltlager", "Busfahrt zur Ferienfreizeit", "Betreuung und Verpflegung")),
-    ("lesepaten", "Projekt Lesepaten", "lesepaten", 2013, None,
+    ("spielplatz", "Spielplatz Lobeda", "stb_lobeda", 2011, 2014,
+     ("Spielgeräte", "Fallschutz und Sandkasten", "Sitzbänke für Eltern und Großeltern"),
+     "Ein Spielplatz für Kinder und ein Treffpunkt für Eltern und Großeltern im Stadtteil."),
+    ("ferien", "Ferienfreizeit für Kinder", "jugendclub", 2010, 2019,
+     ("Zuschuss Zeltlager", "Busfahrt zur Ferienfreizeit", "Betreuung und Verpflegung"),
+     "Eine Woche Ferienfreizeit für Kinder, deren Familien sich keinen Urlaub leisten können."),
+    ("lesepaten", "Lesepaten", "lesepaten", 2013, None,
      ("Kinderbücher", "Schulung der Lesepatinnen und Lesepaten", "Bücherkisten für Kitas",
-      "Lesefest")),
-    ("fz_winzerla", "Projekt Familienzentrum Winzerla", "fz_winzerla", 2016, 2021,
-     ("Ausstattung Spielzimmer", "Elternkurse", "Familienfrühstück", "Ferienangebote")),
-    ("garten", "Projekt Generationengarten Jena-Nord", "mgh_nord", 2018, None,
-     ("Hochbeete", "Gartengeräte", "Gartenfest der Generationen", "Wasseranschluss")),
-    ("elterncafe", "Projekt Elterncafé Lobeda", "kita", 2021, None,
-     ("Ausstattung Elterncafé", "Kinderbetreuung während der Elternabende", "Sprachcafé")),
+      "Lesefest"),
+     "Ältere Ehrenamtliche lesen Kindern in Kitas und Grundschulen vor."),
+    ("fz_winzerla", "Familienzentrum Winzerla", "fz_winzerla", 2016, 2021,
+     ("Ausstattung Spielzimmer", "Elternkurse", "Familienfrühstück", "Ferienangebote"),
+     "Offene Angebote für Familien mit kleinen Kindern im Familienzentrum."),
+    ("garten", "Generationengarten Jena-Nord", "mgh_nord", 2018, None,
+     ("Hochbeete", "Gartengeräte", "Gartenfest der Generationen", "Wasseranschluss"),
+     "Jung und Alt gärtnern gemeinsam im Garten des Mehrgenerationenhauses."),
+    ("elterncafe", "Elterncafé Lobeda", "kita", 2021, None,
+     ("Ausstattung Elterncafé", "Kinderbetreuung während der Elternabende", "Sprachcafé"),
+     "Ein Treffpunkt für Eltern in der Kita, mit Beratung und Sprachcafé."),
 )  # fmt: skip
 
-# recipient key, purpose of a one-off grant from the general fund
+# recipient key, purpose of a one-off grant from the general fund (each becomes a project)
 ONE_OFF_GRANTS = (
     ("jugendhilfe", "Elternkurs „Starke Eltern – starke Kinder“"),
     ("seniorentreff", "Weihnachtsfeier der Senioren mit Kita-Kindern"),
@@ -157,6 +165,32 @@ ONE_OFF_GRANTS = (
     ("familientreff", "Krabbelgruppe: Ausstattung"),
     ("lesepaten", "Vorlesetag in der Stadtbibliothek"),
 )
+REJECTION_NOTE = (
+    "Abgelehnt: Der Antrag betrifft laufende Personalkosten; die fördert der Verein "
+    "nach seiner Satzung nicht."
+)
+
+# Donations in kind from companies, now and then: company key, description, value range in
+# cents, what the value is based on, use category, and the campaign series or the project
+# (code of PROJECTS, only while it runs) it is for; None: for the association's own use.
+COMPANY_GIFTS = (
+    ("baeckerei", "Brot und Brötchen für das Buffet am Familienwandertag", (4000, 9000),
+     "Verkaufspreise laut Lieferschein", "campaign_cost", "Familienwandertag"),
+    ("druckerei", "Druck von 150 Plakaten DIN A3 für den Familienwandertag", (9000, 16000),
+     "Rechnung über den Druckauftrag (Listenpreis)", "campaign_cost", "Familienwandertag"),
+    ("buchhandlung", "40 neue Kinderbücher für die Bücherkisten der Lesepaten", (28000, 42000),
+     "Rechnung der Buchhandlung (Ladenpreise)", "in_kind_use", "lesepaten"),
+    ("tischlerei", "Zwei neue Hochbeete aus Lärchenholz für den Generationengarten",
+     (30000, 60000), "Entnahmewert laut Rechnung (Material und Arbeitszeit)", "in_kind_use",
+     "garten"),
+    ("software", "Drei gebrauchte Notebooks (zwei Jahre alt, gut erhalten) für das Vereinsbüro",
+     (45000, 75000), "Buchwert laut Anlagenverzeichnis des Unternehmens", "in_kind_use", None),
+)  # fmt: skip
+# Every year a member brings cakes and salads for the hiking day's buffet.
+HIKING_GIFT = ("Kuchen und Salate für das Buffet am Familienwandertag", "Einkaufsbelege")
+# A board member waives the travel costs the board resolved to reimburse (Aufwandsspende).
+TRAVEL_RESOLUTION = date(2011, 3, 14)
+TRAVEL_CENTS_PER_KM = 30
 
 PRIVATE_DONATION_TEXTS = (
     "Spende",

@@ -14,7 +14,8 @@ from schwifty import IBAN
 from sqlalchemy import select
 
 from supportclub import demo_data as data
-from supportclub.demo_plan import Cast, Member, fee_cents
+from supportclub.demo_books import Cast, Member
+from supportclub.demo_plan import fee_cents
 from supportclub.dues.models import DuesClaim
 from supportclub.dues.services import run_dues
 from supportclub.extensions import db

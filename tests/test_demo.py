@@ -10,8 +10,12 @@ from supportclub import clock
 from supportclub.admin.services import get_settings
 from supportclub.audit import AuditEntry
 from supportclub.auth.models import User
+from supportclub.campaigns.models import Campaign
+from supportclub.campaigns.queries import campaign_result, campaigns_overview
 from supportclub.demo import DEMO_LOGINS, MEMBER_EMAIL, load_demo
-from supportclub.demo_plan import FIRST_YEAR, GRANTS_TOTAL_CENTS
+from supportclub.demo_books import FIRST_YEAR
+from supportclub.demo_grants import GRANTS_TOTAL_CENTS
+from supportclub.donations.models import DonationDetail, DonationKind, InKindOrigin
 from supportclub.dues.models import ClaimStatus, DuesClaim, DuesRun
 from supportclub.dues.queries import (
     OpenClaimsFilter,
@@ -25,6 +29,8 @@ from supportclub.errors import DomainError
 from supportclub.ledger import queries as q
 from supportclub.ledger.models import Booking, BookingLine, Category, Channel, Fund, Person
 from supportclub.members.models import FeeRate, Membership, MembershipType
+from supportclub.projects.models import Grant, Project, ProjectStage
+from supportclub.projects.queries import free_money, grants_by_year, grants_total, project_sums
 from tests.factories import make_membership_type, make_person
 
 COUNTED = (
@@ -39,8 +45,13 @@ COUNTED = (
     Membership,
     DuesRun,
     DuesClaim,
+    Campaign,
+    Project,
+    Grant,
+    DonationDetail,
 )
 LAST_YEAR = 2025  # the demo loaded on 1 March 2026
+TODAY = date(2026, 3, 1)
 
 
 def counts(db) -> dict[str, int]:
@@ -67,7 +78,9 @@ def test_demo_command_loads_once_and_prints_the_logins(app, db, runner):
     assert 150 <= loaded["Person"] <= 160
     assert loaded["Booking"] > 1000
     assert loaded["User"] == len(DEMO_LOGINS) == 4
-    assert loaded["Fund"] == 7  # general + six projects
+    assert 40 <= loaded["Project"] <= 50
+    assert loaded["Fund"] == 1 + loaded["Project"]  # general + one per project
+    assert loaded["Campaign"] > 0 and loaded["DonationDetail"] > 0
     first_day, last_day = db.session.execute(
         select(func.min(Booking.booking_date), func.max(Booking.booking_date))
     ).one()
@@ -90,13 +103,16 @@ def test_demo_command_loads_once_and_prints_the_logins(app, db, runner):
 
 def test_demo_books_members_and_dues(app, db):
     """One load (it takes seconds), checked for the books, then the members and their dues."""
-    result = load_demo(today=date(2026, 3, 1))
+    result = load_demo(today=TODAY)
     assert not result.already_loaded
     assert result.last_year == LAST_YEAR
     check_books(app, db)
     check_memberships(db)
     check_claims(db)
     check_member_login(db)
+    check_campaigns(db)
+    check_projects(db, result.approved_cents)
+    check_gifts(db)
 
 
 def check_books(app, db) -> None:
@@ -114,8 +130,7 @@ def check_books(app, db) -> None:
         select(func.min(Booking.booking_date), func.max(Booking.booking_date))
     ).one()
     assert (first.year, last.year) == (FIRST_YEAR, LAST_YEAR)
-    channels = db.session.execute(select(Booking.channel).distinct()).scalars().all()
-    assert channels == [Channel.DEMO]
+    check_channels(db)
 
     unbalanced = db.session.execute(
         select(Booking.id)
@@ -136,6 +151,7 @@ def check_books(app, db) -> None:
 
     settings = get_settings()
     assert settings.name.startswith("Förderkreis")
+    assert settings.transparency_public is True
     assert (settings.founding_year, settings.tax_office) == (2009, "Finanzamt Jena")
     member = db.session.execute(select(User).filter_by(email=MEMBER_EMAIL)).scalar_one()
     assert member.person is not None and member.person.first_name
@@ -143,6 +159,21 @@ def check_books(app, db) -> None:
     for email, _role, password in DEMO_LOGINS:
         response = app.test_client().post("/anmelden", data={"email": email, "password": password})
         assert response.status_code == 302, email
+
+
+def check_channels(db) -> None:
+    """Demo bookings, and the services' own bookings that move no money.
+
+    The services book allocations, rests booked back, donations in kind and waivers
+    themselves (channel "manual"); every booking that moves money is a demo booking.
+    """
+    channels = db.session.execute(select(Booking.channel).distinct()).scalars().all()
+    assert sorted(channels) == [Channel.DEMO, Channel.MANUAL]
+    moving = select(Booking.id).where(
+        Booking.channel == Channel.MANUAL,
+        (Booking.account_id.is_not(None)) | (Booking.amount_cents != 0),
+    )
+    assert db.session.execute(moving).first() is None
 
 
 def check_memberships(db) -> None:
@@ -259,6 +290,112 @@ def check_member_login(db) -> None:
     assert all(row.status == ClaimStatus.PAID for row in account.claims[:-1])
     assert account.paid_cents == 16 * 3600
     assert len(account.payments) == 16
+
+
+def check_campaigns(db) -> None:
+    """A hiking day every year with a positive result, the cards from 2011; lines linked."""
+    hiking = campaigns_overview(series="Familienwandertag")
+    assert sorted(c.campaign.year for c in hiking) == list(range(FIRST_YEAR, LAST_YEAR + 1))
+    for row in hiking:
+        campaign = row.campaign
+        assert campaign.name == f"Familienwandertag {campaign.year}"
+        assert campaign.event_date.year == campaign.year and campaign.event_date.weekday() == 6
+        assert row.net_cents == row.revenue_cents + row.cost_cents > 0
+        assert row.units > 80  # start fees: walkers × fee
+        result = campaign_result(campaign.id)
+        assert (result.revenue_cents, result.cost_cents) == (row.revenue_cents, row.cost_cents)
+        codes = {r.category.code for r in result.rows}
+        assert {"campaign_fees", "sales", "donation", "campaign_cost", "purpose_cost"} <= codes
+    cards = campaigns_overview(series="Weihnachtskarten")
+    assert sorted(c.campaign.year for c in cards) == list(range(2011, LAST_YEAR + 1))
+    assert all(row.units > 0 and row.revenue_cents > 0 > row.cost_cents for row in cards)
+
+    # Every line of a campaign category points at its campaign; sales lines carry units.
+    unlinked = db.session.execute(
+        select(func.count())
+        .select_from(BookingLine)
+        .join(Category, Category.id == BookingLine.category_id)
+        .where(
+            Category.code.in_(("campaign_fees", "sales", "campaign_cost", "purpose_cost")),
+            BookingLine.campaign_id.is_(None),
+        )
+    ).scalar_one()
+    assert unlinked == 0
+    fees = db.session.execute(
+        select(BookingLine.quantity, BookingLine.unit_price_cents, BookingLine.amount_cents)
+        .join(Category, Category.id == BookingLine.category_id)
+        .where(Category.code == "campaign_fees")
+    ).all()
+    assert len(fees) == LAST_YEAR - FIRST_YEAR + 1
+    assert all(q * price == cents for q, price, cents in fees)
+
+
+def check_projects(db, approved_cents: int) -> None:
+    """About 40 projects through every stage; the grants total is the sum of the approvals."""
+    sums = project_sums()
+    stages = [s.stage for s in sums.values()]
+    assert set(stages) == set(ProjectStage)
+    assert 40 <= len(sums) <= 50
+    counts = {stage: stages.count(stage) for stage in ProjectStage}
+    assert counts[ProjectStage.APPLIED] == 3
+    assert counts[ProjectStage.REJECTED] == 1
+    assert counts[ProjectStage.APPROVED] == 1
+    assert counts[ProjectStage.PARTLY_PAID] == 1
+    assert counts[ProjectStage.PROOF_RECEIVED] == 1
+    assert counts[ProjectStage.PAID] == 3  # the long-running projects that still run
+    assert counts[ProjectStage.CLOSED] >= 30
+
+    approvals = db.session.execute(select(func.sum(Grant.amount_cents))).scalar_one()
+    total = grants_total()
+    assert total.before_cents == 0
+    assert total.total_cents == total.approved_cents == approvals == approved_cents
+    assert total.paid_cents == GRANTS_TOTAL_CENTS
+    assert approvals > GRANTS_TOTAL_CENTS
+    years = {row.year: row for row in grants_by_year()}
+    assert sum(row.paid_cents for row in years.values()) == GRANTS_TOTAL_CENTS
+    assert years[TODAY.year].paid_cents == 0 < years[TODAY.year].approved_cents
+    assert min(years) == FIRST_YEAR
+
+    projects = {p.id: p for p in db.session.execute(select(Project)).scalars()}
+    for pid, project_sum in sums.items():
+        project = projects[pid]
+        assert project.applied_on <= TODAY
+        assert all(g.resolution_date <= TODAY for g in project.grants)
+        if project_sum.stage == ProjectStage.CLOSED:
+            assert project_sum.fund_cents == 0 and not project.fund.is_active
+            assert project_sum.paid_cents <= project_sum.approved_cents
+    # project numbers follow the application dates
+    ordered = sorted(projects.values(), key=lambda p: p.fund.code)
+    assert [p.applied_on for p in ordered] == sorted(p.applied_on for p in ordered)
+    # the approval not yet paid is an open commitment the general fund still has to cover
+    assert free_money().commitments_cents > 0
+
+
+def check_gifts(db) -> None:
+    """Cakes and salads every year, companies' gifts in kind now and then, travel costs waived."""
+    rows = db.session.execute(
+        select(DonationDetail, BookingLine, Booking)
+        .join(BookingLine, BookingLine.id == DonationDetail.booking_line_id)
+        .join(Booking, Booking.id == BookingLine.booking_id)
+    ).all()
+    cakes = [
+        (detail, line)
+        for detail, line, _booking in rows
+        if detail.kind == DonationKind.IN_KIND and detail.origin == InKindOrigin.PRIVATE
+    ]
+    assert len(cakes) == LAST_YEAR - FIRST_YEAR + 1
+    for detail, line in cakes:
+        assert detail.value_basis == "Einkaufsbelege" and detail.description.startswith("Kuchen")
+        assert line.campaign.series == "Familienwandertag" and line.amount_cents > 0
+    business = [d for d, _l, _b in rows if d.origin == InKindOrigin.BUSINESS]
+    assert len(business) >= 3 and all(d.value_basis for d in business)
+    waivers = [(d, b) for d, _l, b in rows if d.kind == DonationKind.WAIVER]
+    assert len(waivers) >= 10
+    for detail, booking in waivers:
+        assert detail.claim_basis == "Vorstandsbeschluss vom 14.03.2011 (Fahrtkostenerstattung)"
+        assert detail.claim_date <= booking.booking_date
+    # a gift in kind moves no money: its booking's lines cancel out
+    assert all(b.account_id is None and b.amount_cents == 0 for _d, _l, b in rows)
 
 
 def test_demo_needs_fifteen_years(app, db):
