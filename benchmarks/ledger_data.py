@@ -12,7 +12,7 @@ from datetime import date
 
 PERSON_COLUMNS = (
     "id, kind, first_name, last_name, street, postal_code, city, country, email, iban, "
-    "is_active, created_at"
+    "is_active, created_at, phone"
 )
 BOOKING_COLUMNS = (
     "id, booking_date, account_id, amount_cents, person_id, text, channel, external_ref, "
@@ -219,7 +219,7 @@ def generate_persons(count: int, created_suffix: str, rng: random.Random) -> lis
         email = f"person{pid}@example.org" if pid % 3 else None
         created = f"2010-12-01 09:00:00.000000{created_suffix}"
         rows.append(
-            (pid, kind, first, last, street, postal_code, city, "DE", email, None, 1, created)
+            (pid, kind, first, last, street, postal_code, city, "DE", email, None, 1, created, "")
         )
     return rows
 

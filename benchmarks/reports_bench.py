@@ -74,8 +74,6 @@ CAMPAIGN_CATEGORY_IDS: set[int] = set()
 def generate_with_campaigns(*args, _generate=ledger_data.generate_book, **kwargs):
     """ledger_data's book, each line with a campaign_id (event takings and costs get one)."""
     book = _generate(*args, **kwargs)
-    # person.phone is NOT NULL without a server default (migration 0003); ledger_data omits it
-    book.persons = [(*person, "") for person in book.persons]
     years = {row[0]: int(row[1][:4]) for row in book.bookings}
     book.lines = [
         (
@@ -94,7 +92,6 @@ def link_campaign_lines() -> None:
     if ledger_bench.generate_book is not generate_with_campaigns:
         ledger_bench.generate_book = generate_with_campaigns
         ledger_data.LINE_COLUMNS += ", campaign_id"
-        ledger_data.PERSON_COLUMNS += ", phone"
 
 
 TABLES = ("fund", "project", "project_grant", "booking", "booking_line")

@@ -38,8 +38,8 @@ from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.forms import apply_domain_error
 from supportclub.i18n import _
-from supportclub.ledger.person_picker import person_id_from_choice
 from supportclub.ledger.models import Account, Person
+from supportclub.ledger.person_picker import person_id_from_choice
 from supportclub.ledger.services import find_persons
 from supportclub.members.models import MembershipType
 from supportclub.money import format_cents

@@ -12,8 +12,8 @@ from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.forms import EmptyForm, apply_domain_error
 from supportclub.i18n import _
-from supportclub.ledger.person_picker import person_id_from_choice
 from supportclub.ledger.models import Person
+from supportclub.ledger.person_picker import person_id_from_choice
 from supportclub.ledger.services import create_person, find_persons
 from supportclub.members import bp
 from supportclub.members import queries as q
