@@ -1,5 +1,7 @@
 """Fixtures: an app per database backend, a rolled-back transaction per test, clients per role."""
 
+import tempfile
+
 import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
@@ -73,6 +75,8 @@ def make_test_app(url: str, **overrides) -> Flask:
     config = {
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
+        # uploaded documents of the tests never land in instance/
+        "UPLOAD_DIR": tempfile.mkdtemp(prefix="supportclub-uploads-"),
     }
     config.update(overrides)
     from config import TestingConfig

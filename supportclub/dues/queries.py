@@ -201,6 +201,9 @@ def member_account(person_id: int) -> MemberAccount:
         db.session.execute(
             select(Booking)
             .where(
+                # money that moved: in-kind gifts and waived reimbursements (no account) are
+                # donations, shown on the donor page, not payments
+                Booking.account_id.is_not(None),
                 or_(
                     Booking.person_id == person_id,
                     Booking.id.in_(
@@ -210,7 +213,7 @@ def member_account(person_id: int) -> MemberAccount:
                     )
                     if claim_ids
                     else False,
-                )
+                ),
             )
             # the portal names who paid a booking made by someone else: load them in one query
             .options(selectinload(Booking.person))
