@@ -1,21 +1,15 @@
 """The (filtered) donations list as CSV for Excel and as an Excel workbook.
 
-Cells are written by the helpers of the member register export (members/exports.py): CSV in
-UTF-8 with BOM, ';' separated, formula-safe text; XLSX with typed amounts and dates.
+Written by supportclub.tables: CSV in UTF-8 with BOM, ';' separated, formula-safe text; XLSX
+with typed amounts and dates.
 """
 
-import csv
-import io
 from datetime import date
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from supportclub.donations.models import DonationKind, InKindOrigin
 from supportclub.donations.queries import DonationFilter, DonationRow, donation_rows
 from supportclub.i18n import N_, _
-from supportclub.members.exports import Cents, _csv_cell, _xlsx_cell
+from supportclub.tables import XLSX_MIMETYPE, Cents, csv_bytes, xlsx_bytes
 
 COLUMNS = (
     N_("Buchung"),
@@ -46,7 +40,6 @@ ORIGIN_NAMES = {
     InKindOrigin.PRIVATE: N_("Privatvermögen"),
     InKindOrigin.UNKNOWN: N_("keine Angabe"),
 }
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _reversal_note(row: DonationRow) -> str:
@@ -87,32 +80,13 @@ def row_values(row: DonationRow) -> list:
 
 def donations_csv(flt: DonationFilter) -> bytes:
     """The filtered donations as CSV: UTF-8 with BOM, ';' separated, German dates and amounts."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_(title) for title in COLUMNS])
-    for row in donation_rows(flt, per_page=None):
-        writer.writerow([_csv_cell(value) for value in row_values(row)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(COLUMNS, (row_values(row) for row in donation_rows(flt, per_page=None)))
 
 
 def donations_xlsx(flt: DonationFilter) -> bytes:
     """The filtered donations as an Excel workbook (amounts as numbers, dates as dates)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Spenden"))
-    for index, width in enumerate(WIDTHS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for title in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=_(title))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in donation_rows(flt, per_page=None):
-        sheet.append([_xlsx_cell(sheet, value) for value in row_values(row)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    rows = (row_values(row) for row in donation_rows(flt, per_page=None))
+    return xlsx_bytes(N_("Spenden"), COLUMNS, WIDTHS, rows)
 
 
 def export_donations(flt: DonationFilter, fmt: str, *, stamp: date) -> tuple[str, str, bytes]:

@@ -24,9 +24,9 @@ from supportclub.ledger.models import (
     PersonKind,
     TaxSphere,
 )
-from supportclub.members.exports import Cents
 from supportclub.projects import queries as pq
 from supportclub.projects.models import Grant, Project
+from supportclub.tables import Cents
 
 CHUNK = 2000
 
