@@ -30,9 +30,9 @@ from supportclub.clock import today
 from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.forms import apply_domain_error
+from supportclub.ledger.labels import SPHERE_LABELS
 from supportclub.ledger.models import Account
 from supportclub.ledger.person_picker import resolve_person
-from supportclub.ledger.routes import SPHERE_LABELS
 from supportclub.permissions import BOOK_READERS, BOOK_WRITERS, role_required
 
 BOOKING_ACCOUNTS = ("bank", "cash")

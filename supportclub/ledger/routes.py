@@ -20,12 +20,12 @@ from supportclub.ledger.forms import (
     BookingForm,
     ReversalForm,
 )
+from supportclub.ledger.labels import SPHERE_LABELS
 from supportclub.ledger.models import (
     Account,
     Category,
     Channel,
     Fund,
-    TaxSphere,
 )
 from supportclub.ledger.person_picker import (
     person_id_from_choice,
@@ -40,13 +40,6 @@ from supportclub.ledger.services import (
     reverse_booking,
 )
 from supportclub.permissions import BOOK_READERS, BOOK_WRITERS, can_reverse_booking, role_required
-
-SPHERE_LABELS = {
-    TaxSphere.IDEELL: _l("Ideeller Bereich"),
-    TaxSphere.VERMOEGENSVERWALTUNG: _l("Vermögensverwaltung"),
-    TaxSphere.ZWECKBETRIEB: _l("Zweckbetrieb"),
-    TaxSphere.WIRTSCHAFTLICH: _l("Wirtschaftlicher Geschäftsbetrieb"),
-}
 
 CHANNEL_LABELS = {
     Channel.MANUAL: _l("von Hand erfasst"),

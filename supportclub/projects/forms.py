@@ -20,26 +20,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from supportclub.forms import MoneyField, int_or_none
 from supportclub.ledger.person_picker import PersonPickerFields
-from supportclub.projects.models import DocumentKind, ProjectStage
+from supportclub.projects.labels import STAGE_BADGES, STAGE_LABELS  # noqa: F401  (re-exported)
+from supportclub.projects.models import DocumentKind
 
-STAGE_LABELS = {
-    ProjectStage.APPLIED: _l("beantragt"),
-    ProjectStage.APPROVED: _l("bewilligt"),
-    ProjectStage.PARTLY_PAID: _l("teilweise ausgezahlt"),
-    ProjectStage.PAID: _l("ausgezahlt"),
-    ProjectStage.PROOF_RECEIVED: _l("Nachweis erhalten"),
-    ProjectStage.REJECTED: _l("abgelehnt"),
-    ProjectStage.CLOSED: _l("abgeschlossen"),
-}
-STAGE_BADGES = {
-    ProjectStage.APPLIED: "bg-info text-dark",
-    ProjectStage.APPROVED: "bg-primary",
-    ProjectStage.PARTLY_PAID: "bg-warning text-dark",
-    ProjectStage.PAID: "bg-success",
-    ProjectStage.PROOF_RECEIVED: "bg-success",
-    ProjectStage.REJECTED: "bg-secondary",
-    ProjectStage.CLOSED: "bg-dark",
-}
 KIND_LABELS = {
     DocumentKind.APPLICATION: _l("Antrag"),
     DocumentKind.RESOLUTION: _l("Beschluss"),

@@ -14,6 +14,7 @@ from supportclub.campaigns.models import Campaign
 from supportclub.donations.models import DonationDetail, DonationKind
 from supportclub.extensions import db
 from supportclub.i18n import N_, _
+from supportclub.ledger.labels import SPHERE_LABELS
 from supportclub.ledger.models import (
     Account,
     Booking,
@@ -25,6 +26,7 @@ from supportclub.ledger.models import (
     TaxSphere,
 )
 from supportclub.projects import queries as pq
+from supportclub.projects.labels import STAGE_LABELS
 from supportclub.projects.models import Grant, Project
 from supportclub.tables import Cents
 
@@ -71,12 +73,6 @@ GRANT_COLUMNS = (
     (N_("Ausgezahlt"), 13),
     (N_("Status"), 22),
 )
-SPHERE_NAMES = {
-    TaxSphere.IDEELL: N_("Ideeller Bereich"),
-    TaxSphere.VERMOEGENSVERWALTUNG: N_("Vermögensverwaltung"),
-    TaxSphere.ZWECKBETRIEB: N_("Zweckbetrieb"),
-    TaxSphere.WIRTSCHAFTLICH: N_("Wirtschaftlicher Geschäftsbetrieb"),
-}
 KIND_NAMES = {
     DonationKind.MONEY: N_("Geldspende"),
     DonationKind.IN_KIND: N_("Sachspende"),
@@ -135,7 +131,7 @@ def booking_rows(date_from: date, date_to: date) -> Iterator[list]:
         .where(*_in_period(date_from, date_to))
         .order_by(Booking.booking_date, Booking.id, BookingLine.id)
     )
-    spheres = {sphere: _(name) for sphere, name in SPHERE_NAMES.items()}
+    spheres = {sphere: str(name) for sphere, name in SPHERE_LABELS.items()}
     for (day, bid, account, kind, first, last, text, line_text, category, sphere, fund,
          campaign, project, cents, reversal_of) in _stream(stmt):  # fmt: skip
         yield [
@@ -228,7 +224,6 @@ def _paid_in(date_from: date, date_to: date):
 
 def grant_rows(date_from: date, date_to: date) -> Iterator[list]:
     """One row per project with an approval or a payout in the period, by title."""
-    from supportclub.reports.labels import STAGE_LABELS
 
     approved, paid = _approved_in(date_from, date_to), _paid_in(date_from, date_to)
     stmt = (

@@ -2,26 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 
-from supportclub.ledger.models import TaxSphere
+from supportclub.ledger.labels import SPHERE_LABELS  # noqa: F401  (re-exported)
+from supportclub.projects.labels import STAGE_LABELS
 from supportclub.projects.models import ProjectStage, ProjectStatus
 from supportclub.reports.taxes import Level
 
-SPHERE_LABELS = {
-    TaxSphere.IDEELL: _l("Ideeller Bereich"),
-    TaxSphere.VERMOEGENSVERWALTUNG: _l("Vermögensverwaltung"),
-    TaxSphere.ZWECKBETRIEB: _l("Zweckbetrieb"),
-    TaxSphere.WIRTSCHAFTLICH: _l("Wirtschaftlicher Geschäftsbetrieb"),
-}
-
-STAGE_LABELS = {
-    ProjectStage.APPLIED: _l("beantragt"),
-    ProjectStage.APPROVED: _l("bewilligt"),
-    ProjectStage.PARTLY_PAID: _l("teilweise ausgezahlt"),
-    ProjectStage.PAID: _l("ausgezahlt"),
-    ProjectStage.PROOF_RECEIVED: _l("Verwendungsnachweis liegt vor"),
-    ProjectStage.REJECTED: _l("abgelehnt"),
-    ProjectStage.CLOSED: _l("abgeschlossen"),
-}
 STATUS_LABELS = {status: STAGE_LABELS[ProjectStage(status.value)] for status in ProjectStatus}
 
 LEVEL_LABELS = {
