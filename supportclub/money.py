@@ -26,7 +26,9 @@ __all__ = [
     "round_half_up_cents",
 ]
 
-MAX_CENTS = 100_000_000_00  # 100 million euros
+# 20 million euros: amount columns are 32-bit integers (at most 21.474.836,47 €), so a larger
+# amount must be refused at the field instead of failing in the database
+MAX_CENTS = 20_000_000_00
 
 _CENT = Decimal("0.01")
 # Enough precision for every amount we accept (|d| < 10**21 euros, two decimals).

@@ -54,7 +54,7 @@ from supportclub.money import (
         ("+12", 1200),
         ("+ 12,00 €", 1200),
         ("007", 700),
-        ("100.000.000,00 €", MAX_CENTS),
+        ("20.000.000,00 €", MAX_CENTS),
     ],
 )
 def test_parse_accepts(text, cents):
@@ -73,7 +73,7 @@ def test_parse_accepts(text, cents):
         ("-12,50 €", -1250),
         ("€ -12,50", -1250),
         ("-1.234,56", -123456),
-        ("-100.000.000,00", -MAX_CENTS),
+        ("-20.000.000,00", -MAX_CENTS),
     ],
 )
 def test_parse_negative_when_allowed(text, cents):
@@ -136,8 +136,8 @@ def test_parse_custom_ceiling():
         ("-0,01", "Der Betrag darf nicht negativ sein."),
         ("0", "Der Betrag muss größer als 0 sein."),
         ("0,00 €", "Der Betrag muss größer als 0 sein."),
-        ("100.000.000,01", "Der Betrag ist zu hoch (höchstens 100.000.000,00 €)."),
-        ("1" * 60, "Der Betrag ist zu hoch (höchstens 100.000.000,00 €)."),
+        ("20.000.000,01", "Der Betrag ist zu hoch (höchstens 20.000.000,00 €)."),
+        ("1" * 60, "Der Betrag ist zu hoch (höchstens 20.000.000,00 €)."),
     ],
 )
 def test_parse_refuses_with_specific_message(text, fragment):
@@ -161,8 +161,8 @@ def test_zero_refused_with_allow_negative():
 
 def test_negative_beyond_ceiling():
     """Allowed negatives are bounded by -max_cents as well."""
-    with pytest.raises(MoneyError, match=r"zu niedrig \(mindestens -100\.000\.000,00 €\)"):
-        parse_amount("-100.000.000,01", allow_negative=True)
+    with pytest.raises(MoneyError, match=r"zu niedrig \(mindestens -20\.000\.000,00 €\)"):
+        parse_amount("-20.000.000,01", allow_negative=True)
 
 
 def test_generic_message_truncates_long_input():
@@ -194,7 +194,7 @@ def test_parse_refuses_non_str_as_programming_error(value):
         (99999, "999,99 €"),
         (100000, "1.000,00 €"),
         (100000000, "1.000.000,00 €"),
-        (MAX_CENTS, "100.000.000,00 €"),
+        (MAX_CENTS, "20.000.000,00 €"),
     ],
 )
 def test_format_cents(cents, text):
@@ -343,7 +343,7 @@ def test_too_large_decimal_refused():
         (10100000, "einhunderteintausend Euro"),
         (100100, "eintausendein Euro"),
         (2100, "einundzwanzig Euro"),
-        (MAX_CENTS, "einhundert Millionen Euro"),
+        (MAX_CENTS, "zwanzig Millionen Euro"),
         (10100000000, "einhunderteine Millionen Euro"),
     ],
 )
@@ -433,7 +433,8 @@ def test_amount_in_words_properties(cents):
 
 def test_module_exports():
     """The public API names exist with the agreed ceiling."""
-    assert money.MAX_CENTS == 10_000_000_000
+    # the largest amount a 32-bit amount column holds, rounded down to whole millions
+    assert money.MAX_CENTS == 2_000_000_000 < 2**31 - 1
     assert set(money.__all__) >= {
         "MoneyError",
         "parse_amount",

@@ -21,7 +21,7 @@ from supportclub.ledger.models import (
     Person,
     PersonKind,
 )
-from supportclub.money import format_cents
+from supportclub.money import MAX_CENTS, format_cents
 
 MAX_DAYS_AHEAD = 31
 EARLIEST_DATE = date(1990, 1, 1)
@@ -95,6 +95,11 @@ def record_booking(
     """Record one booking with its lines after checking every ledger rule."""
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool):
         raise TypeError("amount_cents must be int")
+    if any(abs(cents) > MAX_CENTS for cents in (amount_cents, *(x.amount_cents for x in lines))):
+        raise ValidationError(
+            _("Der Betrag ist zu hoch (höchstens %(amount)s).", amount=format_cents(MAX_CENTS)),
+            field="amount",
+        )
     check_booking_date(booking_date)
     account = None
     if account_id is not None:

@@ -361,3 +361,14 @@ def test_create_person_refuses_a_malformed_email(db):
     assert error.value.field == "email"
     person = create_person(actor=None, last_name="Muster", email=" Anna@Example.ORG ")
     assert person.email == "anna@example.org"
+
+
+def test_an_amount_beyond_what_the_columns_hold_is_refused_with_a_message(db):
+    """30 million euros would overflow the 32-bit amount column: refused at the field."""
+    before = db.session.execute(select(func.count()).select_from(Booking)).scalar_one()
+    with pytest.raises(ValidationError, match="zu hoch") as err:
+        make_booking(3_000_000_000)
+    assert err.value.field == "amount"
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(Booking)).scalar_one() == before
+    assert make_booking(2_000_000_000).amount_cents == 2_000_000_000
