@@ -6,6 +6,7 @@ with typed amounts and dates.
 
 from datetime import date
 
+from supportclub.donations.labels import KIND_LABELS
 from supportclub.donations.models import DonationKind, InKindOrigin
 from supportclub.donations.queries import DonationFilter, DonationRow, donation_rows
 from supportclub.i18n import N_, _
@@ -30,11 +31,6 @@ COLUMNS = (
     N_("Betrag"),
 )
 WIDTHS = (9, 11, 10, 26, 15, 24, 22, 30, 36, 22, 30, 10, 12, 26, 24, 12)
-KIND_NAMES = {
-    DonationKind.MONEY: N_("Geldspende"),
-    DonationKind.IN_KIND: N_("Sachspende"),
-    DonationKind.WAIVER: N_("Aufwandsspende"),
-}
 ORIGIN_NAMES = {
     InKindOrigin.BUSINESS: N_("Betriebsvermögen"),
     InKindOrigin.PRIVATE: N_("Privatvermögen"),
@@ -63,7 +59,7 @@ def row_values(row: DonationRow) -> list:
         booking.booking_date,
         person.id if person else None,
         person.display_name if person else _("anonym"),
-        _(KIND_NAMES[row.kind]),
+        str(KIND_LABELS[row.kind]),
         ", ".join(dict.fromkeys(share.fund_name for share in row.shares)),
         ", ".join(dict.fromkeys(s.campaign_name for s in row.shares if s.campaign_name)),
         booking.text,

@@ -18,17 +18,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice as C
 from wtforms.validators import DataRequired, Length, Optional
 
+from supportclub.donations.labels import KIND_LABELS  # noqa: F401  (re-exported)
 from supportclub.donations.models import DonationKind, InKindOrigin
 from supportclub.forms import MoneyField, int_or_none
 from supportclub.ledger.person_picker import PersonPickerFields
 
 BATCH_ROWS = 30
 
-KIND_LABELS = {
-    DonationKind.MONEY: _l("Geldspende"),
-    DonationKind.IN_KIND: _l("Sachspende"),
-    DonationKind.WAIVER: _l("Aufwandsspende"),
-}
 ORIGIN_LABELS = {
     InKindOrigin.BUSINESS: _l("aus dem Betriebsvermögen"),
     InKindOrigin.PRIVATE: _l("aus dem Privatvermögen"),

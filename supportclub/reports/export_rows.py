@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from supportclub.campaigns.models import Campaign
+from supportclub.donations.labels import KIND_LABELS
 from supportclub.donations.models import DonationDetail, DonationKind
 from supportclub.extensions import db
 from supportclub.i18n import N_, _
@@ -73,11 +74,6 @@ GRANT_COLUMNS = (
     (N_("Ausgezahlt"), 13),
     (N_("Status"), 22),
 )
-KIND_NAMES = {
-    DonationKind.MONEY: N_("Geldspende"),
-    DonationKind.IN_KIND: N_("Sachspende"),
-    DonationKind.WAIVER: N_("Aufwandsspende"),
-}
 REVERSAL = N_("Storno")
 
 
@@ -172,7 +168,7 @@ def donation_rows(date_from: date, date_to: date) -> Iterator[list]:
         .where(Category.code == "donation", *_in_period(date_from, date_to))
         .order_by(Booking.booking_date, Booking.id, BookingLine.id)
     )
-    kinds = {kind: _(name) for kind, name in KIND_NAMES.items()}
+    kinds = {kind: str(name) for kind, name in KIND_LABELS.items()}
     for (day, bid, pkind, first, last, street, postal_code, city, dkind, fund, title, cents,
          text, line_text, reversal_of) in _stream(stmt):  # fmt: skip
         if reversal_of is not None:
