@@ -149,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     from supportclub.members import bp as members_bp
     from supportclub.portal import bp as portal_bp
     from supportclub.projects import bp as projects_bp
+    from supportclub.receipts import bp as receipts_bp
     from supportclub.reports import bp as reports_bp
 
     app.register_blueprint(main_bp)
@@ -160,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(donations_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(projects_bp)
+    app.register_blueprint(receipts_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
 

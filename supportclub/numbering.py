@@ -1,6 +1,8 @@
 """Numbers that are unique and never reused: member numbers now, receipt numbers later."""
 
 from sqlalchemy import Integer, String, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supportclub.extensions import db
@@ -15,18 +17,34 @@ class NumberSequence(db.Model):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
+def _locked(name: str) -> NumberSequence | None:
+    """The series row, locked until the transaction ends (PostgreSQL), or None."""
+    return db.session.execute(
+        select(NumberSequence)
+        .where(NumberSequence.name == name)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
 def next_number(name: str, *, first: int = 1) -> int:
     """Hand out the next number of series `name`; the row lock serialises concurrent callers.
 
     The counter is kept apart from the numbered rows (not max() + 1), so a number stays used even
     if the row that carried it is anonymised or removed later.
     """
-    row = db.session.execute(
-        select(NumberSequence).where(NumberSequence.name == name).with_for_update()
-    ).scalar_one_or_none()
+    row = _locked(name)
     if row is None:
-        row = NumberSequence(name=name, last_value=first - 1)
-        db.session.add(row)
+        # a new series: two callers may get here at once, so insert-if-absent, then lock
+        insert = (
+            pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        db.session.execute(
+            insert(NumberSequence)
+            .values(name=name, last_value=first - 1)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        row = _locked(name)
     row.last_value += 1
     db.session.flush()
     return row.last_value

@@ -193,3 +193,91 @@ def make_grant(
     )
     db.session.commit()
     return grant
+
+
+def make_receipt_settings(**overrides):
+    """Association settings complete for receipts (Freistellungsbescheid of 2024)."""
+    from supportclub.admin.services import get_settings
+
+    settings = get_settings()
+    values = dict(
+        name="Förderverein Grundschule Am Park e. V.",
+        street="Schulstraße 1",
+        postal_code="07743",
+        city="Jena",
+        tax_office="Jena",
+        tax_number="162/141/12345",
+        exemption_kind="freistellungsbescheid",
+        exemption_date=date(2024, 5, 15),
+        exemption_period="2021 bis 2023",
+        purposes="der Erziehung und Bildung sowie der Jugendhilfe",
+        dues_deductible=True,
+        receipt_signatory="Petra Kassner, Schatzmeisterin",
+    )
+    values.update(overrides)
+    for key, value in values.items():
+        setattr(settings, key, value)
+    db.session.commit()
+    return settings
+
+
+def make_contribution(
+    person,
+    amount_cents: int = 5000,
+    *,
+    kind: str = "money",
+    booking_date: date = date(2025, 3, 1),
+    fund_id: int | None = None,
+    commit: bool = True,
+):
+    """A booked contribution of `person`: money, dues, in_kind or waiver; returns the booking."""
+    from supportclub.donations.models import InKindOrigin
+    from supportclub.donations.services import record_donation, record_in_kind, record_waiver
+
+    if kind == "money":
+        booking = record_donation(
+            booking_date=booking_date,
+            account_id=by_code(Account, "bank").id,
+            amount_cents=amount_cents,
+            person_id=person.id,
+            fund_id=fund_id,
+            text="Spende",
+            actor=None,
+        )
+    elif kind == "dues":
+        booking = make_booking(
+            amount_cents, category="dues", booking_date=booking_date, person_id=person.id,
+            text="Mitgliedsbeitrag", commit=False,
+        )
+    elif kind == "in_kind":
+        booking = record_in_kind(
+            booking_date=booking_date,
+            person_id=person.id,
+            value_cents=amount_cents,
+            description="Beamer Epson EB-W49, 2 Jahre alt, sehr guter Zustand, Kaufpreis 649 €",
+            origin=InKindOrigin.PRIVATE,
+            value_basis="Kaufbeleg und Vergleichsangebote",
+            documents_present=True,
+            actor=None,
+        )
+    elif kind == "waiver":
+        booking = record_waiver(
+            booking_date=booking_date,
+            person_id=person.id,
+            amount_cents=amount_cents,
+            description="Fahrtkosten Elternabend (120 km)",
+            claim_date=booking_date.replace(day=1),
+            claim_basis="Vorstandsbeschluss vom 10.01.2025",
+            expense_category_id=by_code(Category, "admin_cost").id,
+            actor=None,
+        )
+    else:
+        raise ValueError(kind)
+    if commit:
+        db.session.commit()
+    return booking
+
+
+def donation_line(booking):
+    """The (first) donation or dues line of a booking."""
+    return next(line for line in booking.lines if line.amount_cents > 0)

@@ -56,6 +56,27 @@ Mit freundlichen Grüßen
 {verein}"""
 
 
+DEFAULT_RECEIPT_MAIL_SUBJECT = "Ihre Zuwendungsbestätigung {nummer} – {verein}"
+DEFAULT_RECEIPT_MAIL_TEXT = """Guten Tag {anrede_name},
+
+anbei erhalten Sie Ihre Zuwendungsbestätigung Nr. {nummer} über {betrag} ({zeitraum}) als PDF \
+für Ihre Steuererklärung.
+
+Herzlichen Dank für Ihre Unterstützung!
+
+Mit freundlichen Grüßen
+{verein}"""
+DEFAULT_RECEIPT_THANKS_TEXT = """Guten Tag {anrede_name},
+
+herzlichen Dank für Ihre Unterstützung im Zeitraum {zeitraum}: {betrag}. Mit Ihrer Hilfe \
+konnten wir unsere Projekte auch in diesem Jahr fördern.
+
+Ihre Zuwendungsbestätigung liegt diesem Schreiben bei.
+
+Mit freundlichen Grüßen
+{verein}"""
+
+
 class ExemptionKind(enum.StrEnum):
     """The notice the tax privilege rests on."""
 
@@ -98,6 +119,21 @@ class AssociationSettings(db.Model):
     reminder_interval_days: Mapped[int] = mapped_column(Integer, default=14)
     # the public transparency page (grants total, funded projects, campaign results) is shown
     transparency_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # receipts: dues are deductible (family-support purposes) unless a purpose of § 10b Abs. 1
+    # S. 8 EStG makes them not: then the dues block is printed and dues are never receipted
+    dues_deductible: Mapped[bool] = mapped_column(Boolean, default=True)
+    # machine-made receipts were notified to the tax office (facsimile signature and e-mail allowed)
+    machine_receipts: Mapped[bool] = mapped_column(Boolean, default=False)
+    machine_receipts_notified_on: Mapped[date | None] = mapped_column(Date)
+    receipt_signatory: Mapped[str] = mapped_column(String(200), default="")  # under the signature
+    facsimile_key: Mapped[str | None] = mapped_column(String(64))  # the stored signature image
+    receipt_min_cents: Mapped[int] = mapped_column(Integer, default=0)  # the year's batch skips less
+    receipt_mail_subject: Mapped[str] = mapped_column(
+        String(200), default=DEFAULT_RECEIPT_MAIL_SUBJECT
+    )
+    receipt_mail_text: Mapped[str] = mapped_column(Text, default=DEFAULT_RECEIPT_MAIL_TEXT)
+    receipt_thanks: Mapped[bool] = mapped_column(Boolean, default=False)  # a cover letter
+    receipt_thanks_text: Mapped[str] = mapped_column(Text, default=DEFAULT_RECEIPT_THANKS_TEXT)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
@@ -106,6 +142,11 @@ class AssociationSettings(db.Model):
         CheckConstraint("grants_before_cents >= 0", name="grants_before_nonnegative"),
         CheckConstraint("dues_payment_days BETWEEN 0 AND 365", name="payment_days_valid"),
         CheckConstraint("reminder_interval_days BETWEEN 1 AND 365", name="interval_valid"),
+        CheckConstraint("receipt_min_cents >= 0", name="receipt_min_nonnegative"),
+        CheckConstraint(
+            "machine_receipts = false OR machine_receipts_notified_on IS NOT NULL",
+            name="machine_receipts_notified",
+        ),
     )
 
 
