@@ -87,6 +87,13 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or None
     # the largest document upload, in bytes
     DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+    # the year's receipts batch: without REDIS_URL it runs in a thread of the app's own process;
+    # with it, the job goes to the RQ queue "supportclub" (workers: flask receipts worker)
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # processes that render receipt PDFs in parallel (default: the number of cores; 1 = none)
+    RECEIPT_RENDER_PROCESSES = int(os.environ.get("RECEIPT_RENDER_PROCESSES") or 0) or None
+    # a running batch without a sign of life for this long counts as interrupted (seconds)
+    RECEIPT_BATCH_STALE_SECONDS = 600
 
 
 class DevelopmentConfig(Config):
@@ -108,6 +115,9 @@ class TestingConfig(Config):
     PASSWORD_HASH_FAST = True
     # mail goes to the log unless a test points the app at its local SMTP sink
     MAIL_BACKEND = "console"
+    # receipts render in the test process (tests that check the pool ask for two processes)
+    RECEIPT_RENDER_PROCESSES = 1
+    REDIS_URL = None  # a REDIS_URL in the environment never sends test batches to a queue
 
 
 class ProductionConfig(Config):

@@ -113,6 +113,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # readers and the one writer do not block each other (the receipts batch runs in a
+        # thread of the app while pages are read); ignored for in-memory databases
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 
@@ -206,6 +209,9 @@ def _register_commands(app: Flask) -> None:
 
     app.cli.add_command(dues_cli)
     app.cli.add_command(demo_command)
+    from supportclub.receipts.commands import receipts_cli
+
+    app.cli.add_command(receipts_cli)
 
 
 def check_database() -> bool:

@@ -60,6 +60,36 @@ def record(actor, action: str, target=None, data: dict[str, Any] | None = None) 
     return entry
 
 
+def record_many(actor, entries: list[tuple[str, Any, dict[str, Any]]]) -> None:
+    """Append several audit entries (action, target, data) in one statement (bulk work)."""
+    from sqlalchemy import insert
+
+    from supportclub.clock import utcnow
+
+    if not entries:
+        return
+    actor_id = getattr(actor, "id", None)
+    label = getattr(actor, "email", None) or "System"
+    now = utcnow()
+    db.session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "created_at": now,
+                "actor_id": actor_id,
+                "actor_label": label,
+                "action": action,
+                "target_type": type(target).__name__,
+                "target_id": target.id,
+                "data_json": json.dumps(
+                    data, default=_jsonable, ensure_ascii=False, sort_keys=True
+                ),
+            }
+            for action, target, data in entries
+        ],
+    )
+
+
 def _refuse_changes(session, flush_context, instances) -> None:
     """The audit trail is append-only: refuse updates and deletes."""
     from supportclub.errors import ImmutableError

@@ -31,6 +31,8 @@ from supportclub.demo_grants import GRANTS_TOTAL_CENTS, GrantPlan, grant_schedul
 from supportclub.demo_members import choose_extras, create_membership_types, record_dues_year
 from supportclub.demo_plan import membership_history, plan_year
 from supportclub.demo_projects import create_projects, project_funds, record_steps
+from supportclub.demo_receipts import enable_machine_receipts
+from supportclub.demo_receipts import issue_year as issue_receipts_year
 from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.ledger.models import Account, Booking, Category, Channel, Fund, Person, PersonKind
@@ -75,6 +77,8 @@ class DemoResult:
     memberships: int = 0
     approved_cents: int = 0
     campaigns: int = 0
+    receipts: int = 0
+    receipts_year: int | None = None
 
 
 # Persons, settings and logins, created through the services.
@@ -272,6 +276,8 @@ def _load_fresh(today: date) -> DemoResult:
     choose_extras(extras_rng, cast, members, years)
     grants = grant_schedule(rng, years, cast, today)
     bookings = _plan_and_record(rng, extras_rng, years, cast, members, grants)
+    enable_machine_receipts()
+    receipts = issue_receipts_year(years[-2], date(years[-1], 1, 20))
     approved, campaigns = db.session.execute(
         select(
             select(func.sum(Grant.amount_cents)).scalar_subquery(),
@@ -289,6 +295,8 @@ def _load_fresh(today: date) -> DemoResult:
         memberships=len(members),
         approved_cents=int(approved),
         campaigns=campaigns,
+        receipts=receipts,
+        receipts_year=years[-2],
     )
 
 
@@ -307,7 +315,9 @@ def demo_command():
             f"{result.projects} Projekte, {result.campaigns} Aktionen, "
             f"{result.bookings} Buchungen {FIRST_YEAR}–{result.last_year}, "
             f"Förderungen bewilligt {format_cents(result.approved_cents)}, "
-            f"ausgezahlt {format_cents(result.grants_cents)}."
+            f"ausgezahlt {format_cents(result.grants_cents)}; "
+            f"{result.receipts} Zuwendungsbestätigungen für {result.receipts_year} ausgestellt "
+            f"(das Jahr {result.last_year} ist noch offen für den Jahreslauf)."
         )
     if result.users_created:
         click.echo(f"Neu angelegte Demo-Zugänge: {result.users_created}.")

@@ -208,7 +208,7 @@ SETTINGS = {
     "city": "Jena",
     "register_court": "Amtsgericht Jena",
     "register_number": "VR 230815",
-    "tax_office": "Finanzamt Jena",
+    "tax_office": "Jena",
     "tax_number": "162/141/08154",
     "exemption_kind": ExemptionKind.FREISTELLUNGSBESCHEID,
     "exemption_date": date(2024, 5, 14),

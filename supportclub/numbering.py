@@ -28,23 +28,29 @@ def _locked(name: str) -> NumberSequence | None:
 
 
 def next_number(name: str, *, first: int = 1) -> int:
-    """Hand out the next number of series `name`; the row lock serialises concurrent callers.
+    """Hand out the next number of series `name` (see `next_numbers`)."""
+    return next_numbers(name, 1, first=first)
 
-    The counter is kept apart from the numbered rows (not max() + 1), so a number stays used even
-    if the row that carried it is anonymised or removed later.
+
+def next_numbers(name: str, count: int, *, first: int = 1) -> int:
+    """Hand out `count` consecutive numbers of series `name`; return the first of them.
+
+    The row lock serialises concurrent callers until their transaction ends. The counter is
+    kept apart from the numbered rows (not max() + 1), so a number stays used even if the row
+    that carried it is anonymised or removed later.
     """
+    if count < 1:
+        raise ValueError("count must be at least 1")
     row = _locked(name)
     if row is None:
         # a new series: two callers may get here at once, so insert-if-absent, then lock
-        insert = (
-            pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        )
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         db.session.execute(
             insert(NumberSequence)
             .values(name=name, last_value=first - 1)
             .on_conflict_do_nothing(index_elements=["name"])
         )
         row = _locked(name)
-    row.last_value += 1
+    row.last_value += count
     db.session.flush()
-    return row.last_value
+    return row.last_value - count + 1

@@ -19,6 +19,7 @@ from io import BytesIO
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -34,6 +35,10 @@ from reportlab.platypus import (
     Paragraph,
     Spacer,
 )
+
+# Binary streams for every PDF the app makes (every reader handles them): ASCII85 only helps 7-bit
+# transports, and its pure-Python encoder was a fifth of a receipt's rendering time.
+rl_config.useA85 = 0
 
 FONT_DIR = Path(__file__).parent / "fonts"
 FONT = "DejaVuSans"

@@ -246,8 +246,12 @@ def make_contribution(
         )
     elif kind == "dues":
         booking = make_booking(
-            amount_cents, category="dues", booking_date=booking_date, person_id=person.id,
-            text="Mitgliedsbeitrag", commit=False,
+            amount_cents,
+            category="dues",
+            booking_date=booking_date,
+            person_id=person.id,
+            text="Mitgliedsbeitrag",
+            commit=False,
         )
     elif kind == "in_kind":
         booking = record_in_kind(

@@ -113,6 +113,31 @@ def test_demo_books_members_and_dues(app, db):
     check_campaigns(db)
     check_projects(db, result.approved_cents)
     check_gifts(db)
+    check_receipts(db, result)
+
+
+def check_receipts(db, result) -> None:
+    """The year before last is receipted (numbers 1..N, PDFs stored), the last year is open."""
+    from supportclub.receipts.contributions import donors_of_year
+    from supportclub.receipts.models import DonationReceipt
+    from supportclub.receipts.storage import read_pdf
+
+    receipts = db.session.execute(select(DonationReceipt).order_by(DonationReceipt.seq)).scalars()
+    receipts = list(receipts)
+    assert result.receipts_year == LAST_YEAR - 1
+    assert len(receipts) == result.receipts > 50
+    assert [r.number for r in receipts] == [
+        f"{LAST_YEAR - 1}-{n:04d}" for n in range(1, len(receipts) + 1)
+    ]
+    assert {r.issued_on for r in receipts} == {date(LAST_YEAR, 1, 20)}
+    assert read_pdf(receipts[0]).startswith(b"%PDF-")
+    # in kind and waivers are signed by hand; the rest carries the facsimile
+    assert all(r.facsimile == (r.kind != "in_kind" and not r.waiver) for r in receipts)
+    member = db.session.execute(select(Person).filter_by(email=MEMBER_EMAIL)).scalars().first()
+    assert any(r.person_id == member.id for r in receipts)
+    open_last = donors_of_year(LAST_YEAR, dues_deductible=True)
+    assert sum(d.money_count for d in open_last) > 100
+    assert all(d.receipted_count == 0 for d in open_last)
 
 
 def check_books(app, db) -> None:
@@ -152,7 +177,7 @@ def check_books(app, db) -> None:
     settings = get_settings()
     assert settings.name.startswith("Förderkreis")
     assert settings.transparency_public is True
-    assert (settings.founding_year, settings.tax_office) == (2009, "Finanzamt Jena")
+    assert (settings.founding_year, settings.tax_office) == (2009, "Jena")
     member = db.session.execute(select(User).filter_by(email=MEMBER_EMAIL)).scalar_one()
     assert member.person is not None and member.person.first_name
 

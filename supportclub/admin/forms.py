@@ -46,7 +46,11 @@ class SettingsForm(FlaskForm):
     city = StringField(_l("Ort"), validators=[Length(max=100)])
     register_court = StringField(_l("Registergericht"), validators=[Length(max=100)])
     register_number = StringField(_l("Vereinsregisternummer"), validators=[Length(max=50)])
-    tax_office = StringField(_l("Finanzamt"), validators=[Length(max=100)])
+    tax_office = StringField(
+        _l("Finanzamt"),
+        validators=[Length(max=100)],
+        description=_l("nur der Name, wie er nach „des Finanzamtes“ steht, z. B. „Jena“"),
+    )
     tax_number = StringField(_l("Steuernummer"), validators=[Length(max=50)])
     exemption_kind = SelectField(
         _l("Art des Bescheids"), choices=[C(k.value, v) for k, v in EXEMPTION_LABELS.items()]

@@ -127,7 +127,7 @@ class AssociationSettings(db.Model):
     machine_receipts_notified_on: Mapped[date | None] = mapped_column(Date)
     receipt_signatory: Mapped[str] = mapped_column(String(200), default="")  # under the signature
     facsimile_key: Mapped[str | None] = mapped_column(String(64))  # the stored signature image
-    receipt_min_cents: Mapped[int] = mapped_column(Integer, default=0)  # the year's batch skips less
+    receipt_min_cents: Mapped[int] = mapped_column(Integer, default=0)  # the batch skips less
     receipt_mail_subject: Mapped[str] = mapped_column(
         String(200), default=DEFAULT_RECEIPT_MAIL_SUBJECT
     )

@@ -184,6 +184,8 @@ class Booking(db.Model):
             "reversal_of_id IS NULL OR reversal_reason IS NOT NULL", name="reversal_has_reason"
         ),
         Index("ix_booking_date_id", "booking_date", "id"),
+        # a person's bookings of a period (receipts, the donor page)
+        Index("ix_booking_person_date", "person_id", "booking_date"),
         # covering: an account's balance is read from the index alone
         Index("ix_booking_account_amount", "account_id", "amount_cents"),
     )

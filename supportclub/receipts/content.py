@@ -7,7 +7,7 @@ of it (`receipts.pdf.render_receipt(content)`), which lets worker processes rend
 
 import enum
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 
@@ -109,7 +109,17 @@ class ReceiptContent:
 
     def to_json(self) -> str:
         """The snapshot as JSON (dates as ISO strings, enums as their values)."""
-        return json.dumps(asdict(self), default=_encode, ensure_ascii=False, sort_keys=True)
+        raw = {name: getattr(self, name) for name in _FIELDS}  # asdict() deep-copies: slow
+        raw["items"] = [
+            {
+                "date": item.date,
+                "kind": item.kind,
+                "waiver": item.waiver,
+                "amount_cents": item.amount_cents,
+            }
+            for item in self.items
+        ]
+        return json.dumps(raw, default=_encode, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "ReceiptContent":
@@ -139,6 +149,9 @@ class ReceiptContent:
             for item in raw["items"]
         )
         return cls(**raw)
+
+
+_FIELDS = tuple(f.name for f in fields(ReceiptContent))
 
 
 def _encode(value):

@@ -64,7 +64,7 @@ def contribution_conditions(dues_deductible: bool) -> list:
     ]
 
 
-def _select():
+def contribution_select():
     """The columns of a Contribution."""
     return (
         select(
@@ -84,8 +84,8 @@ def _select():
     )
 
 
-def _contribution(row) -> Contribution:
-    """A Contribution from a row of `_select`."""
+def contribution_from_row(row) -> Contribution:
+    """A Contribution from a row of `contribution_select`."""
     line_id, booking_id, person_id, day, code, detail, cents, line_text, booking_text = row
     return Contribution(
         line_id=line_id,
@@ -105,7 +105,7 @@ def open_contributions(
 ) -> list[Contribution]:
     """The person's contributions in [start, end] that no receipt covers yet, by date."""
     stmt = (
-        _select()
+        contribution_select()
         .where(
             Booking.person_id == person_id,
             Booking.booking_date.between(start, end),
@@ -114,19 +114,19 @@ def open_contributions(
         )
         .order_by(Booking.booking_date, BookingLine.id)
     )
-    return [_contribution(row) for row in db.session.execute(stmt)]
+    return [contribution_from_row(row) for row in db.session.execute(stmt)]
 
 
 def contributions_by_id(line_ids: list[int]) -> dict[int, Contribution]:
     """The given booking lines as contributions, if they are booked income (else absent)."""
-    stmt = _select().where(
+    stmt = contribution_select().where(
         BookingLine.id.in_(line_ids),
         BookingLine.amount_cents > 0,
         Category.code.in_((DONATION, DUES)),
         Booking.reversal_of_id.is_(None),
         ~_reversed(),
     )
-    return {row[0]: _contribution(row) for row in db.session.execute(stmt)}
+    return {row[0]: contribution_from_row(row) for row in db.session.execute(stmt)}
 
 
 def line_receipt_numbers(line_ids: list[int]) -> dict[int, str]:

@@ -100,7 +100,8 @@ class DonationReceipt(db.Model):
         CheckConstraint("period_start <= period_end", name="period_ordered"),
         CheckConstraint(
             "(revoked_at IS NULL AND revoke_reason IS NULL) "
-            "OR (revoked_at IS NOT NULL AND length(revoke_reason) > 0)",
+            "OR (revoked_at IS NOT NULL AND revoke_reason IS NOT NULL "
+            "AND length(revoke_reason) > 0)",
             name="revocation_complete",
         ),
         CheckConstraint(

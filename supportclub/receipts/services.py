@@ -12,6 +12,7 @@ PDFs in parallel elsewhere:
 fails, and no number is used.
 """
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from supportclub import audit
 from supportclub.admin.models import AssociationSettings, ExemptionKind
 from supportclub.admin.services import get_settings
-from supportclub.clock import today, utcnow
+from supportclub.clock import LOCAL_TZ, today, utcnow
 from supportclub.errors import DomainError, ValidationError
 from supportclub.extensions import db
 from supportclub.i18n import _
@@ -89,7 +90,12 @@ def require_address(person: Person) -> None:
         )
 
 
-def _issuer(settings: AssociationSettings, issued_on: date) -> dict:
+def tax_office_name(value: str) -> str:
+    """The tax office as the template names it ("des Finanzamtes Jena"): "Finanzamt" dropped."""
+    return re.sub(r"^\s*(Finanzamt|FA)\s+", "", value or "", flags=re.IGNORECASE).strip()
+
+
+def issuer_content(settings: AssociationSettings, issued_on: date) -> dict:
     """The association's part of the content."""
     return {
         "issued_on": issued_on,
@@ -101,7 +107,7 @@ def _issuer(settings: AssociationSettings, issued_on: date) -> dict:
         ),
         "place": settings.city.strip(),
         "exemption": Exemption(str(settings.exemption_kind)),
-        "tax_office": settings.tax_office.strip(),
+        "tax_office": tax_office_name(settings.tax_office),
         "tax_number": settings.tax_number.strip(),
         "exemption_date": settings.exemption_date,
         "exemption_period": (
@@ -115,7 +121,7 @@ def _issuer(settings: AssociationSettings, issued_on: date) -> dict:
     }
 
 
-def _facsimile_allowed(settings: AssociationSettings, kind: ReceiptKind, waiver: bool) -> bool:
+def facsimile_allowed(settings: AssociationSettings, kind: ReceiptKind, waiver: bool) -> bool:
     """A printed signature only where the tax office knows, never in kind or with a waiver."""
     return (
         settings.machine_receipts
@@ -210,7 +216,7 @@ def _allocate(
     _lock_lines([c.line_id for c in contributions])
     _check_contributions(person, contributions, settings)
     waiver = any(c.waiver for c in contributions)
-    facsimile = _facsimile_allowed(settings, kind, waiver)
+    facsimile = facsimile_allowed(settings, kind, waiver)
     year = period[0].year
     seq = next_number(sequence_name(year))
     number = format_number(year, seq)
@@ -225,7 +231,7 @@ def _allocate(
         facsimile=facsimile,
         facsimile_key=settings.facsimile_key if facsimile else "",
         person_id=person.id,
-        **_issuer(settings, issued_on),
+        **issuer_content(settings, issued_on),
         **(extra or {}),
     )
     receipt = DonationReceipt(
@@ -499,7 +505,7 @@ def revoke(receipt: DonationReceipt, reason: str, *, actor) -> DonationReceipt:
             _(
                 "Die Zuwendungsbestätigung %(number)s wurde bereits am %(date)s storniert.",
                 number=receipt.number,
-                date=receipt.revoked_at.strftime("%d.%m.%Y"),
+                date=receipt.revoked_at.astimezone(LOCAL_TZ).strftime("%d.%m.%Y"),
             )
         )
     if not reason:
@@ -508,8 +514,10 @@ def revoke(receipt: DonationReceipt, reason: str, *, actor) -> DonationReceipt:
         )
     if len(reason) > 500:
         raise ValidationError(_("Der Grund ist zu lang (höchstens 500 Zeichen)."), field="reason")
+    # read the actor first: loading it could autoflush a half-set revocation (refused by the guard)
+    actor_id = getattr(actor, "id", None)
     receipt.revoked_at = utcnow()
-    receipt.revoked_by_id = getattr(actor, "id", None)
+    receipt.revoked_by_id = actor_id
     receipt.revoke_reason = reason
     for item in receipt.items:
         item.revoked = True
