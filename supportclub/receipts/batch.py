@@ -64,6 +64,8 @@ from supportclub.receipts.signature import read_signature
 log = logging.getLogger("supportclub.receipts.batch")
 
 CHUNK_SIZE = 25
+ANALYZE_AFTER_CHUNKS = (2, 5, 10)  # statistics refreshed early in a batch, then every 40 chunks
+ANALYZE_EVERY_CHUNKS = 40
 RETRIES = 5
 STALE_SECONDS = 600  # a running batch without a sign of life for this long was interrupted
 HEARTBEAT_SECONDS = 30  # how often a running batch shows a sign of life at least
@@ -392,7 +394,11 @@ class _Run:
 
     def _issue(self, person_ids: list[int], *, wait: bool) -> None:
         """Step 4 (and 5 with `wait`): number, render, attach and mail, chunk by chunk."""
-        for start in range(0, len(person_ids), CHUNK_SIZE):
+        for index, start in enumerate(range(0, len(person_ids), CHUNK_SIZE)):
+            if index in ANALYZE_AFTER_CHUNKS or (index and index % ANALYZE_EVERY_CHUNKS == 0):
+                # the planner's view of the growing receipt tables (PostgreSQL kept checking
+                # the items' foreign key by scanning donation_receipt once it grew)
+                refresh_statistics()
             chunk = person_ids[start : start + CHUNK_SIZE]
             made = self._allocate_chunk(chunk, wait=wait)
             self._render(made)

@@ -12,6 +12,7 @@ cannot start). Workers are started by a fork server: forking the web process its
 threads and database connections, is not safe.
 """
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -27,6 +28,7 @@ log = logging.getLogger("supportclub.receipts.render_pool")
 Job = tuple[int, str]  # (receipt id, content JSON)
 
 _WORKER: dict = {}  # the worker process's folder and signature images
+COLLECT_EVERY = 100  # receipts a worker renders between two garbage collections
 
 
 def pool_size(app) -> int:
@@ -61,7 +63,13 @@ def _init_worker(folder: str, signatures: dict[str, bytes]) -> None:
 def _work(job: Job) -> storage.StoredPdf:
     """A worker process's job: render and store one receipt."""
     _receipt_id, content_json = job
-    return render_and_store(content_json, _WORKER["folder"], _WORKER["signatures"])
+    stored = render_and_store(content_json, _WORKER["folder"], _WORKER["signatures"])
+    # a rendered document lives in reference cycles (platypus templates and their callbacks)
+    # that the cyclic collector frees only now and then: collect regularly, memory stays flat
+    _WORKER["jobs"] = _WORKER.get("jobs", 0) + 1
+    if _WORKER["jobs"] % COLLECT_EVERY == 0:
+        gc.collect()
+    return stored
 
 
 class RenderHandle:
