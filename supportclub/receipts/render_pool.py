@@ -28,7 +28,8 @@ log = logging.getLogger("supportclub.receipts.render_pool")
 Job = tuple[int, str]  # (receipt id, content JSON)
 
 _WORKER: dict = {}  # the worker process's folder and signature images
-COLLECT_EVERY = 100  # receipts a worker renders between two garbage collections
+COLLECT_EVERY = 100  # receipts rendered (per process) between two garbage collections
+_RENDERED = [0]
 
 
 def pool_size(app) -> int:
@@ -51,6 +52,11 @@ def render_and_store(
     content = ReceiptContent.from_json(content_json)
     image = signatures.get(content.facsimile_key) if content.facsimile else None
     data = receipt_pdf.render_receipt(content, facsimile_image=image)
+    # a rendered document lives in reference cycles (platypus templates and their callbacks)
+    # that the cyclic collector frees only now and then: collect regularly, memory stays flat
+    _RENDERED[0] += 1
+    if _RENDERED[0] % COLLECT_EVERY == 0:
+        gc.collect()
     return storage.write_pdf(folder, data)
 
 
@@ -63,13 +69,7 @@ def _init_worker(folder: str, signatures: dict[str, bytes]) -> None:
 def _work(job: Job) -> storage.StoredPdf:
     """A worker process's job: render and store one receipt."""
     _receipt_id, content_json = job
-    stored = render_and_store(content_json, _WORKER["folder"], _WORKER["signatures"])
-    # a rendered document lives in reference cycles (platypus templates and their callbacks)
-    # that the cyclic collector frees only now and then: collect regularly, memory stays flat
-    _WORKER["jobs"] = _WORKER.get("jobs", 0) + 1
-    if _WORKER["jobs"] % COLLECT_EVERY == 0:
-        gc.collect()
-    return stored
+    return render_and_store(content_json, _WORKER["folder"], _WORKER["signatures"])
 
 
 class RenderHandle:
