@@ -21,7 +21,7 @@ from supportclub.extensions import db
 from supportclub.i18n import _
 from supportclub.ledger.models import Booking, BookingLine, Category, Person
 from supportclub.numbering import next_numbers
-from supportclub.receipts.content import Item, ReceiptContent, ReceiptKind
+from supportclub.receipts.content import ReceiptKind
 from supportclub.receipts.contributions import (
     Contribution,
     contribution_conditions,
@@ -34,12 +34,12 @@ from supportclub.receipts.issuer import require_gate
 from supportclub.receipts.models import DonationReceipt, ReceiptItem
 from supportclub.receipts.services import (
     AlreadyReceipted,
-    donor_address,
-    facsimile_allowed,
-    format_number,
+    collective_extra,
     has_postal_address,
     issuer_content,
+    receipt_values,
     sequence_name,
+    single_extra,
 )
 
 
@@ -196,54 +196,12 @@ def allocate_collectives(
 
 def _receipt_row(person, contributions, year, seq, settings, issuer) -> dict:
     """The receipt row of one donor, as values for a bulk insert."""
-    number = format_number(year, seq)
-    waiver = any(c.waiver for c in contributions)
-    total = sum(c.amount_cents for c in contributions)
     if len(contributions) == 1:
         only = contributions[0]
-        kind = ReceiptKind.SINGLE
-        period = (only.date, only.date)
-        extra = {
-            "contribution_date": only.date,
-            "waiver": only.waiver,
-            "contribution_kind": only.kind,
-        }
+        kind, period, extra = ReceiptKind.SINGLE, (only.date, only.date), single_extra(only)
     else:
-        kind = ReceiptKind.COLLECTIVE
         period = (date(year, 1, 1), date(year, 12, 31))
-        extra = {
-            "period_start": period[0],
-            "period_end": period[1],
-            "items": tuple(Item(c.date, c.kind, c.waiver, c.amount_cents) for c in contributions),
-        }
-    facsimile = facsimile_allowed(settings, kind, waiver)
-    content = ReceiptContent(
-        number=number,
-        kind=kind,
-        donor_name=person.full_name,
-        donor_address=donor_address(person),
-        total_cents=total,
-        machine_notice=facsimile,
-        facsimile=facsimile,
-        facsimile_key=settings.facsimile_key if facsimile else "",
-        person_id=person.id,
-        **issuer,
-        **extra,
-    )
-    return {
-        "year": year,
-        "seq": seq,
-        "number": number,
-        "kind": kind,
-        "person_id": person.id,
-        "donor_name": content.donor_name,
-        "donor_address": "\n".join(content.donor_address),
-        "period_start": period[0],
-        "period_end": period[1],
-        "total_cents": total,
-        "waiver": waiver,
-        "facsimile": facsimile,
-        "issued_on": issuer["issued_on"],
-        "content": content.to_json(),
-        "created_at": utcnow(),
-    }
+        kind, extra = ReceiptKind.COLLECTIVE, collective_extra(period, contributions)
+    values = receipt_values(person, contributions, kind, period, seq, settings, issuer, extra)
+    values["created_at"] = utcnow()
+    return values

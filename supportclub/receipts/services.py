@@ -174,6 +174,71 @@ def _check_contributions(
         )
 
 
+def single_extra(contribution: Contribution) -> dict:
+    """The content fields of a receipt for one contribution (Anlage 3 and the slip)."""
+    return {
+        "contribution_date": contribution.date,
+        "waiver": contribution.waiver,
+        "contribution_kind": contribution.kind,
+    }
+
+
+def collective_extra(period: tuple[date, date], contributions: list[Contribution]) -> dict:
+    """The content fields of a Sammelbestätigung: its period and its list."""
+    return {
+        "period_start": period[0],
+        "period_end": period[1],
+        "items": tuple(Item(c.date, c.kind, c.waiver, c.amount_cents) for c in contributions),
+    }
+
+
+def receipt_values(
+    person: Person,
+    contributions: list[Contribution],
+    kind: ReceiptKind,
+    period: tuple[date, date],
+    seq: int,
+    settings: AssociationSettings,
+    issuer: dict,
+    extra: dict,
+) -> dict:
+    """The columns of a receipt row, its printed content (JSON) included: the one builder."""
+    year = period[0].year
+    number = format_number(year, seq)
+    waiver = any(c.waiver for c in contributions)
+    total = sum(c.amount_cents for c in contributions)
+    facsimile = facsimile_allowed(settings, kind, waiver)
+    content = ReceiptContent(
+        number=number,
+        kind=kind,
+        donor_name=person.full_name,
+        donor_address=donor_address(person),
+        total_cents=total,
+        machine_notice=facsimile,
+        facsimile=facsimile,
+        facsimile_key=settings.facsimile_key if facsimile else "",
+        person_id=person.id,
+        **issuer,
+        **extra,
+    )
+    return {
+        "year": year,
+        "seq": seq,
+        "number": number,
+        "kind": kind,
+        "person_id": person.id,
+        "donor_name": content.donor_name,
+        "donor_address": "\n".join(content.donor_address),
+        "period_start": period[0],
+        "period_end": period[1],
+        "total_cents": total,
+        "waiver": waiver,
+        "facsimile": facsimile,
+        "issued_on": issuer["issued_on"],
+        "content": content.to_json(),
+    }
+
+
 def _lock_lines(line_ids: list[int]) -> None:
     """Lock the booking lines (PostgreSQL) so two issuers of the same lines queue up."""
     db.session.execute(
@@ -215,44 +280,25 @@ def _allocate(
         raise ValidationError(_("Der Zeitraum endet vor seinem Beginn."), field="period")
     _lock_lines([c.line_id for c in contributions])
     _check_contributions(person, contributions, settings)
-    waiver = any(c.waiver for c in contributions)
-    facsimile = facsimile_allowed(settings, kind, waiver)
     year = period[0].year
     seq = next_number(sequence_name(year))
-    number = format_number(year, seq)
-    total = sum(c.amount_cents for c in contributions)
-    content = ReceiptContent(
-        number=number,
-        kind=kind,
-        donor_name=person.full_name,
-        donor_address=donor_address(person),
-        total_cents=total,
-        machine_notice=facsimile,
-        facsimile=facsimile,
-        facsimile_key=settings.facsimile_key if facsimile else "",
-        person_id=person.id,
-        **issuer_content(settings, issued_on),
-        **(extra or {}),
+    values = receipt_values(
+        person,
+        contributions,
+        kind,
+        period,
+        seq,
+        settings,
+        issuer_content(settings, issued_on),
+        extra or {},
     )
     receipt = DonationReceipt(
-        year=year,
-        seq=seq,
-        number=number,
-        kind=kind,
-        person_id=person.id,
-        donor_name=content.donor_name,
-        donor_address="\n".join(content.donor_address),
-        period_start=period[0],
-        period_end=period[1],
-        total_cents=total,
-        waiver=waiver,
-        facsimile=facsimile,
-        issued_on=issued_on,
-        content=content.to_json(),
+        **values,
         created_by_id=getattr(actor, "id", None),
         batch_id=batch_id,
         replaces_id=replaces.id if replaces is not None else None,
     )
+    number, total = receipt.number, receipt.total_cents
     db.session.add(receipt)
     db.session.flush()
     try:
@@ -326,7 +372,6 @@ def allocate_collective(
             batch_id=batch_id,
             replaces=replaces,
         )
-    items = tuple(Item(c.date, c.kind, c.waiver, c.amount_cents) for c in contributions)
     return _allocate(
         ReceiptKind.COLLECTIVE,
         person,
@@ -336,7 +381,7 @@ def allocate_collective(
         issued_on=issued_on,
         batch_id=batch_id,
         replaces=replaces,
-        extra={"period_start": period[0], "period_end": period[1], "items": items},
+        extra=collective_extra(period, contributions),
     )
 
 
@@ -406,11 +451,7 @@ def _allocate_one(
         issued_on=issued_on,
         batch_id=batch_id,
         replaces=replaces,
-        extra={
-            "contribution_date": contribution.date,
-            "waiver": contribution.waiver,
-            "contribution_kind": contribution.kind,
-        },
+        extra=single_extra(contribution),
     )
 
 
