@@ -95,6 +95,19 @@ class Config:
     # a running batch without a sign of life for this long counts as interrupted (seconds)
     RECEIPT_BATCH_STALE_SECONDS = 600
 
+    # Online payments (Stripe Checkout). Without the secret key the app works fully and hides
+    # the payment buttons. STRIPE_API_BASE points the library at another API host (a local
+    # Stripe-compatible fake); STRIPE_PAYMENT_METHODS ("card,sepa_debit") limits the methods
+    # offered, otherwise Checkout offers whatever the Stripe account has enabled.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None
+    STRIPE_PAYMENT_METHODS = os.environ.get("STRIPE_PAYMENT_METHODS") or None
+    # seconds a signed webhook may be old before it is refused (Stripe's default is 300)
+    STRIPE_WEBHOOK_TOLERANCE = 300
+    # the library retries a failed request this often (idempotency keys make that safe)
+    STRIPE_MAX_RETRIES = 2
+
 
 class DevelopmentConfig(Config):
     """Local use: embedded SQLite, demo data, debug toolbar off."""
@@ -118,6 +131,12 @@ class TestingConfig(Config):
     # receipts render in the test process (tests that check the pool ask for two processes)
     RECEIPT_RENDER_PROCESSES = 1
     REDIS_URL = None  # a REDIS_URL in the environment never sends test batches to a queue
+    # tests that pay online point the app at their own fake Stripe
+    STRIPE_SECRET_KEY = None
+    STRIPE_WEBHOOK_SECRET = None
+    STRIPE_API_BASE = None
+    STRIPE_PAYMENT_METHODS = None
+    STRIPE_MAX_RETRIES = 0
 
 
 class ProductionConfig(Config):

@@ -150,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from supportclub.ledger import bp as ledger_bp
     from supportclub.main import bp as main_bp
     from supportclub.members import bp as members_bp
+    from supportclub.payments import bp as payments_bp
     from supportclub.portal import bp as portal_bp
     from supportclub.projects import bp as projects_bp
     from supportclub.receipts import bp as receipts_bp
@@ -165,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(receipts_bp)
+    app.register_blueprint(payments_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
 
@@ -212,6 +214,9 @@ def _register_commands(app: Flask) -> None:
     from supportclub.receipts.commands import receipts_cli
 
     app.cli.add_command(receipts_cli)
+    from supportclub.payments.commands import payments_cli
+
+    app.cli.add_command(payments_cli)
 
 
 def check_database() -> bool:

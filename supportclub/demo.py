@@ -29,6 +29,7 @@ from supportclub.demo_books import FIRST_YEAR, Books, Cast, Planned
 from supportclub.demo_gifts import record_gift
 from supportclub.demo_grants import GRANTS_TOTAL_CENTS, GrantPlan, grant_schedule
 from supportclub.demo_members import choose_extras, create_membership_types, record_dues_year
+from supportclub.demo_payments import record_online_payments
 from supportclub.demo_plan import membership_history, plan_year
 from supportclub.demo_projects import create_projects, project_funds, record_steps
 from supportclub.demo_receipts import enable_machine_receipts
@@ -278,6 +279,7 @@ def _load_fresh(today: date) -> DemoResult:
     bookings = _plan_and_record(rng, extras_rng, years, cast, members, grants)
     enable_machine_receipts()
     receipts = issue_receipts_year(years[-2], date(years[-1], 1, 20))
+    record_online_payments(years[-1])
     approved, campaigns = db.session.execute(
         select(
             select(func.sum(Grant.amount_cents)).scalar_subquery(),

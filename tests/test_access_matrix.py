@@ -62,7 +62,9 @@ def test_access(app, clients, users, endpoint, who):
     response = client.open(url, method=method, data={})
     status = response.status_code
     if allowed == "public":
-        assert status in (200, 302), f"{who} {method} {url}: {status}"
+        # a public route may answer an empty request otherwise (the webhook: 400, unsigned)
+        expected = getattr(OWNER[endpoint], "PUBLIC_STATUS", {}).get(endpoint, (200, 302))
+        assert status in expected, f"{who} {method} {url}: {status}"
         return
     if who == "anonymous":
         assert status == 302, f"{who} {method} {url}: {status}"
@@ -85,6 +87,7 @@ NAV = {
         "Beiträge",
         "Spenden",
         "Zuwendungsbestätigungen",
+        "Online-Zahlungen",
         "Aktionen",
         "Projekte",
         "Protokoll",
@@ -102,6 +105,7 @@ NAV = {
         "Beiträge",
         "Spenden",
         "Zuwendungsbestätigungen",
+        "Online-Zahlungen",
         "Aktionen",
         "Projekte",
         "Protokoll",

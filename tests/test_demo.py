@@ -27,7 +27,15 @@ from supportclub.dues.queries import (
 )
 from supportclub.errors import DomainError
 from supportclub.ledger import queries as q
-from supportclub.ledger.models import Booking, BookingLine, Category, Channel, Fund, Person
+from supportclub.ledger.models import (
+    Account,
+    Booking,
+    BookingLine,
+    Category,
+    Channel,
+    Fund,
+    Person,
+)
 from supportclub.members.models import FeeRate, Membership, MembershipType
 from supportclub.projects.models import Grant, Project, ProjectStage
 from supportclub.projects.queries import free_money, grants_by_year, grants_total, project_sums
@@ -187,18 +195,41 @@ def check_books(app, db) -> None:
 
 
 def check_channels(db) -> None:
-    """Demo bookings, and the services' own bookings that move no money.
+    """Demo bookings, the services' own bookings that move no money, and online payments.
 
     The services book allocations, rests booked back, donations in kind and waivers
-    themselves (channel "manual"); every booking that moves money is a demo booking.
+    themselves (channel "manual"); every other booking that moves money is a demo booking,
+    except the last quarter's online donations and their payout, settled like a webhook would.
     """
     channels = db.session.execute(select(Booking.channel).distinct()).scalars().all()
-    assert sorted(channels) == [Channel.DEMO, Channel.MANUAL]
+    assert sorted(channels) == [Channel.DEMO, Channel.MANUAL, Channel.STRIPE]
+    check_online_payments(db)
     moving = select(Booking.id).where(
         Booking.channel == Channel.MANUAL,
         (Booking.account_id.is_not(None)) | (Booking.amount_cents != 0),
     )
     assert db.session.execute(moving).first() is None
+
+
+def check_online_payments(db) -> None:
+    """Eight online donations: six booked with their fee, one failed debit, one donor to confirm;
+    the payout empties the Stripe account into the bank."""
+    from supportclub.payments.models import AttentionKind, OnlinePayment, PaymentStatus
+
+    payments = db.session.execute(select(OnlinePayment).order_by(OnlinePayment.id)).scalars().all()
+    assert [p.status for p in payments].count(PaymentStatus.SUCCEEDED) == 7
+    assert [p.status for p in payments].count(PaymentStatus.FAILED) == 1
+    booked = [p for p in payments if p.booking_id is not None]
+    assert len(booked) == 6
+    unclear = [a.kind for p in payments for a in p.attention]
+    assert sorted(unclear) == [AttentionKind.PAYER_UNCLEAR, AttentionKind.PAYMENT_FAILED]
+    stripe = db.session.execute(select(Account.id).filter_by(code="stripe")).scalar_one()
+    balance = db.session.execute(
+        select(func.sum(Booking.amount_cents)).where(Booking.account_id == stripe)
+    ).scalar_one()
+    assert balance == 0
+    anonymous = next(p for p in payments if p.anonymous)
+    assert anonymous.booking.person_id is None
 
 
 def check_memberships(db) -> None:

@@ -4,4 +4,8 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/verwaltung")
 
-from supportclub.admin import receipt_settings_routes, routes  # noqa: E402,F401
+from supportclub.admin import (  # noqa: E402,F401
+    payment_settings_routes,
+    receipt_settings_routes,
+    routes,
+)

@@ -56,6 +56,8 @@ Mit freundlichen Grüßen
 {verein}"""
 
 
+DEFAULT_DONATION_AMOUNTS = "25,50,100,250"
+
 DEFAULT_RECEIPT_MAIL_SUBJECT = "Ihre Zuwendungsbestätigung {nummer} – {verein}"
 DEFAULT_RECEIPT_MAIL_TEXT = """Guten Tag {anrede_name},
 
@@ -134,6 +136,9 @@ class AssociationSettings(db.Model):
     receipt_mail_text: Mapped[str] = mapped_column(Text, default=DEFAULT_RECEIPT_MAIL_TEXT)
     receipt_thanks: Mapped[bool] = mapped_column(Boolean, default=False)  # a cover letter
     receipt_thanks_text: Mapped[str] = mapped_column(Text, default=DEFAULT_RECEIPT_THANKS_TEXT)
+    # the public donation page: suggested amounts in whole euros ("25,50,100,250") and a text
+    donation_amounts: Mapped[str] = mapped_column(String(100), default=DEFAULT_DONATION_AMOUNTS)
+    donation_page_text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 

@@ -135,7 +135,7 @@ def record_payment(
                 category_id=dues.id,
                 fund_id=fund.id,
                 amount_cents=allocation.amount_cents,
-                text=_beitrag_text(row),
+                text=beitrag_text(row),
                 dues_claim_id=row.claim.id,
             )
         )
@@ -194,7 +194,8 @@ def record_payment(
     return booking
 
 
-def _beitrag_text(row: ClaimRow) -> str:
+def beitrag_text(row: ClaimRow) -> str:
+    """The line text of a dues payment: "Beitrag 2026 Anna Schmidt (1042)"."""
     person = row.membership.person
     number = f" ({person.member_number})" if person.member_number else ""
     return _(

@@ -1,0 +1,181 @@
+"""Webhook events: stored once by id, then the payment or payout they name is re-read from
+Stripe and the books brought in line (see settle.py).
+
+Ten deliveries of one event at the same moment: the first insert of its id wins, the others
+wait on the primary key and then find it (PostgreSQL: INSERT ... ON CONFLICT DO NOTHING), so
+exactly one processes it. Different events of one payment queue on the payment's row lock, and
+each reads Stripe only after it holds the lock, so a stale view can never be applied last.
+"""
+
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from supportclub.clock import utcnow
+from supportclub.extensions import db
+from supportclub.i18n import _
+from supportclub.payments import gateway
+from supportclub.payments.gateway import Event, StripeState
+from supportclub.payments.models import OnlinePayment, WebhookEvent
+from supportclub.payments.settle import apply_state
+
+log = logging.getLogger(__name__)
+
+PAYMENT_EVENTS = frozenset(
+    {
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "checkout.session.expired",
+        "payment_intent.succeeded",
+        "payment_intent.processing",
+        "payment_intent.payment_failed",
+        "payment_intent.canceled",
+        "charge.succeeded",
+        "charge.pending",
+        "charge.failed",
+        "charge.updated",
+        "charge.refunded",
+        "charge.refund.updated",
+        "refund.created",
+        "refund.updated",
+        "refund.failed",
+        "charge.dispute.created",
+        "charge.dispute.updated",
+        "charge.dispute.closed",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.funds_reinstated",
+    }
+)
+PAYOUT_EVENTS = frozenset(
+    {"payout.created", "payout.updated", "payout.paid", "payout.failed", "payout.canceled"}
+)
+
+
+def _insert_once(event: Event) -> bool:
+    """Store the event's id; False when it is already there (a redelivery)."""
+    values = {
+        "id": event.id,
+        "type": event.type,
+        "object_id": event.object_id,
+        "stripe_created": event.created,
+        "received_at": utcnow(),
+        "outcome": "processing",
+        "error": "",
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING
+    inserted = db.session.execute(
+        insert(WebhookEvent.__table__)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(WebhookEvent.__table__.c.id)
+    ).first()
+    if inserted is not None:
+        return True
+    # a delivery that failed earlier is processed again when Stripe retries it
+    retried = db.session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.id == event.id, WebhookEvent.outcome == "failed")
+        .values(outcome="processing", error="", received_at=utcnow())
+    )
+    return retried.rowcount == 1
+
+
+def _finish(event: Event, outcome: str, *, payment_id=None, payout_id=None) -> None:
+    """Record how the event ended."""
+    db.session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.id == event.id)
+        .values(outcome=outcome, payment_id=payment_id, payout_id=payout_id)
+    )
+
+
+def _locked(payment_id: int) -> OnlinePayment:
+    """The payment, its row locked until the request commits."""
+    return db.session.execute(
+        select(OnlinePayment)
+        .where(OnlinePayment.id == payment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def fetch_state(payment: OnlinePayment) -> StripeState:
+    """What Stripe says about the payment now."""
+    if payment.checkout_session_id:
+        return gateway.state_of_session(payment.checkout_session_id)
+    if payment.payment_intent_id:
+        return gateway.state_of_intent(payment.payment_intent_id)
+    raise gateway.GatewayError(_("Zu dieser Zahlung gibt es bei Stripe keinen Vorgang."))
+
+
+def _find(event: Event) -> int | None:
+    """Our payment the event is about, by the ids it names (None when it is not ours)."""
+    column_value = (
+        (OnlinePayment.checkout_session_id, event.session_id),
+        (OnlinePayment.payment_intent_id, event.payment_intent_id),
+        (OnlinePayment.charge_id, event.charge_id),
+    )
+    for column, value in column_value:
+        if value:
+            found = db.session.scalar(select(OnlinePayment.id).where(column == value))
+            if found is not None:
+                return found
+    intent = event.payment_intent_id
+    if intent is None and event.charge_id:
+        intent = gateway.intent_of_charge(event.charge_id)
+    if intent is None:
+        return None
+    # an intent we have not seen yet (its event came before the session's): its metadata
+    state = gateway.state_of_intent(intent)
+    if state.payment_id is None:
+        return None
+    payment = db.session.get(OnlinePayment, state.payment_id)
+    if payment is None or payment.token != state.payment_token:
+        return None  # another installation's payment on the same Stripe account
+    return payment.id
+
+
+def refresh(payment_id: int, *, actor=None) -> OnlinePayment:
+    """Lock the payment, read it from Stripe and bring status and books in line."""
+    payment = _locked(payment_id)
+    apply_state(payment, fetch_state(payment), actor=actor)
+    db.session.flush()
+    return payment
+
+
+def receive(event: Event) -> str:
+    """Handle a verified event once; returns the outcome (processed, duplicate, ignored)."""
+    if not _insert_once(event):
+        return "duplicate"
+    if event.type in PAYMENT_EVENTS:
+        payment_id = _find(event)
+        if payment_id is None:
+            _finish(event, "ignored")
+            return "ignored"
+        refresh(payment_id)
+        _finish(event, "processed", payment_id=payment_id)
+        return "processed"
+    if event.type in PAYOUT_EVENTS:
+        from supportclub.payments.payouts import sync_payout
+
+        payout = sync_payout(event.object_id)
+        if payout is None:
+            _finish(event, "ignored")
+            return "ignored"
+        _finish(event, "processed", payout_id=payout.id)
+        return "processed"
+    _finish(event, "ignored")
+    return "ignored"
+
+
+def record_failure(event: Event, error: str) -> None:
+    """After a rollback: keep the event as failed (Stripe's redelivery processes it again)."""
+    if _insert_once(event):
+        _finish(event, "failed")
+    db.session.execute(
+        update(WebhookEvent).where(WebhookEvent.id == event.id).values(error=error[:2000])
+    )
