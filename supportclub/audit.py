@@ -55,8 +55,9 @@ def record(actor, action: str, target=None, data: dict[str, Any] | None = None) 
         target_id=getattr(target, "id", None) if target is not None else None,
         data_json=json.dumps(data or {}, default=_jsonable, ensure_ascii=False, sort_keys=True),
     )
+    # no flush of its own: the entry goes out with the caller's next flush or the commit, in
+    # one batch with the rows it describes
     db.session.add(entry)
-    db.session.flush()
     return entry
 
 

@@ -67,12 +67,16 @@ def _insert_once(event: Event) -> bool:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING
-    inserted = db.session.execute(
-        insert(WebhookEvent.__table__)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(WebhookEvent.__table__.c.id)
-    ).first()
+    inserted = (
+        db.session.connection()
+        .execute(
+            insert(WebhookEvent.__table__)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(WebhookEvent.__table__.c.id)
+        )
+        .first()
+    )
     if inserted is not None:
         return True
     # a delivery that failed earlier is processed again when Stripe retries it
@@ -86,9 +90,10 @@ def _insert_once(event: Event) -> bool:
 
 def _finish(event: Event, outcome: str, *, payment_id=None, payout_id=None) -> None:
     """Record how the event ended."""
-    db.session.execute(
-        update(WebhookEvent)
-        .where(WebhookEvent.id == event.id)
+    table = WebhookEvent.__table__
+    db.session.connection().execute(
+        update(table)
+        .where(table.c.id == event.id)
         .values(outcome=outcome, payment_id=payment_id, payout_id=payout_id)
     )
 
@@ -112,8 +117,11 @@ def fetch_state(payment: OnlinePayment) -> StripeState:
     raise gateway.GatewayError(_("Zu dieser Zahlung gibt es bei Stripe keinen Vorgang."))
 
 
-def _find(event: Event) -> int | None:
-    """Our payment the event is about, by the ids it names (None when it is not ours)."""
+def _find_locked(event: Event) -> OnlinePayment | None:
+    """Our payment the event is about, locked (None when it is not ours).
+
+    The ids the event names find it in one locked read; an intent we have not seen yet (its
+    event came before the session's) is read from Stripe for the metadata naming our payment."""
     column_value = (
         (OnlinePayment.checkout_session_id, event.session_id),
         (OnlinePayment.payment_intent_id, event.payment_intent_id),
@@ -121,7 +129,12 @@ def _find(event: Event) -> int | None:
     )
     for column, value in column_value:
         if value:
-            found = db.session.scalar(select(OnlinePayment.id).where(column == value))
+            found = db.session.execute(
+                select(OnlinePayment)
+                .where(column == value)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).scalar_one_or_none()
             if found is not None:
                 return found
     intent = event.payment_intent_id
@@ -129,19 +142,27 @@ def _find(event: Event) -> int | None:
         intent = gateway.intent_of_charge(event.charge_id)
     if intent is None:
         return None
-    # an intent we have not seen yet (its event came before the session's): its metadata
     state = gateway.state_of_intent(intent)
     if state.payment_id is None:
         return None
-    payment = db.session.get(OnlinePayment, state.payment_id)
+    payment = db.session.execute(
+        select(OnlinePayment)
+        .where(OnlinePayment.id == state.payment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if payment is None or payment.token != state.payment_token:
         return None  # another installation's payment on the same Stripe account
-    return payment.id
+    return payment
 
 
 def refresh(payment_id: int, *, actor=None) -> OnlinePayment:
     """Lock the payment, read it from Stripe and bring status and books in line."""
-    payment = _locked(payment_id)
+    return _refresh_locked(_locked(payment_id), actor=actor)
+
+
+def _refresh_locked(payment: OnlinePayment, *, actor=None) -> OnlinePayment:
+    """Read a locked payment from Stripe and bring status and books in line."""
     apply_state(payment, fetch_state(payment), actor=actor)
     db.session.flush()
     return payment
@@ -152,12 +173,12 @@ def receive(event: Event) -> str:
     if not _insert_once(event):
         return "duplicate"
     if event.type in PAYMENT_EVENTS:
-        payment_id = _find(event)
-        if payment_id is None:
+        payment = _find_locked(event)
+        if payment is None:
             _finish(event, "ignored")
             return "ignored"
-        refresh(payment_id)
-        _finish(event, "processed", payment_id=payment_id)
+        _refresh_locked(payment)
+        _finish(event, "processed", payment_id=payment.id)
         return "processed"
     if event.type in PAYOUT_EVENTS:
         from supportclub.payments.payouts import sync_payout

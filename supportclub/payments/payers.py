@@ -7,7 +7,7 @@ with another e-mail) waits for the treasurer, because the booking and later the 
 the payer and a booking is never re-pointed.
 """
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from supportclub import audit
 from supportclub.clock import utcnow
@@ -47,7 +47,8 @@ def candidates(donor: dict, email: str | None) -> tuple[Person | None, list[Pers
         by_email = list(
             db.session.scalars(
                 select(Person)
-                .where(func.lower(Person.email) == email.lower(), Person.is_active.is_(True))
+                # stored lower-cased (members.validation.normalize_email): the index serves
+                .where(Person.email == email.lower(), Person.is_active.is_(True))
                 .order_by(Person.id)
                 .limit(10)
             )
@@ -58,13 +59,13 @@ def candidates(donor: dict, email: str | None) -> tuple[Person | None, list[Pers
         return None, by_email
     if not donor.get("last_name"):
         return None, []
+    name = " ".join(donor["last_name"].split())
+    # the usual spellings of the name, so the name index serves (no scan of every person)
+    spellings = {name, name.lower(), name.upper(), name.title(), name.capitalize()}
     same_name = list(
         db.session.scalars(
             select(Person)
-            .where(
-                func.lower(Person.last_name) == donor["last_name"].strip().lower(),
-                Person.is_active.is_(True),
-            )
+            .where(Person.last_name.in_(spellings), Person.is_active.is_(True))
             .order_by(Person.id)
             .limit(50)
         )

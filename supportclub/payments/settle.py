@@ -373,6 +373,12 @@ def apply_state(payment: OnlinePayment, state: StripeState, *, actor=None) -> No
         and (payment.booking_id is not None or not state.settled)
     ):
         return  # Stripe says what it said last time, and the books already say it
+    with db.session.no_autoflush:  # the steps flush when they need to, not at every query
+        _apply(payment, state, figures, actor)
+
+
+def _apply(payment: OnlinePayment, state: StripeState, figures: dict, actor) -> None:
+    """The steps of apply_state once something changed."""
     for name, value in figures.items():
         setattr(payment, name, value)
     if state.settled and payment.paid_at is None:
