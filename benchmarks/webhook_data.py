@@ -364,21 +364,87 @@ def _seed_fake(fake, work: Workload) -> dict[int, tuple[str, str]]:
     return ids
 
 
+def keep_alive_server(app):
+    """A threaded HTTP/1.1 server for a WSGI app that keeps connections open, as Stripe's API
+    does (werkzeug's development server closes each one, which would charge a TCP connect to
+    the app and a new thread to the fake for every read)."""
+    import io
+    import sys
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        """One connection: requests in a loop until the client closes it."""
+
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms ACK wait)
+
+        def serve(self) -> None:
+            """Answer one request through the WSGI app, with a Content-Length."""
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            path, _, query = self.path.partition("?")
+            environ = {
+                "REQUEST_METHOD": self.command,
+                "PATH_INFO": path,
+                "QUERY_STRING": query,
+                "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+                "CONTENT_LENGTH": str(length),
+                "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": str(self.server.server_address[1]),
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "wsgi.version": (1, 0),
+                "wsgi.url_scheme": "http",
+                "wsgi.input": io.BytesIO(body),
+                "wsgi.errors": sys.stderr,
+                "wsgi.multithread": True,
+                "wsgi.multiprocess": False,
+                "wsgi.run_once": False,
+            }
+            for name, value in self.headers.items():
+                key = "HTTP_" + name.upper().replace("-", "_")
+                if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                    environ[key] = value
+            answer = {}
+
+            def start_response(status, headers, exc_info=None):
+                answer["status"], answer["headers"] = status, headers
+                return lambda data: None
+
+            data = b"".join(app(environ, start_response))
+            code, _, reason = answer["status"].partition(" ")
+            self.send_response(int(code), reason)
+            for name, value in answer["headers"]:
+                if name.lower() not in ("content-length", "connection"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_DELETE = serve
+
+        def log_message(self, *args) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    return server
+
+
 def serve_fake(conn, payments: int, seed: int, now: int) -> None:
     """Child process: build the fake's account from the spec, send what the benchmark needs
     through `conn`, then serve the fake (threaded werkzeug) until terminated."""
     from tests.stripe_fake import objects as fake_objects
-    from tests.stripe_fake.server import FakeStripeServer
+    from tests.stripe_fake.server import FakeStripeApp
     from tests.stripe_fake.state import FakeStripe
 
     fake_objects._random.seed(seed)  # the same ids in every run with this seed
     work = build(payments, seed, now)
     fake = FakeStripe(api_key=API_KEY, webhook_secret=WEBHOOK_SECRET)
     fake.auto_deliver = False
-    server = FakeStripeServer(fake, "127.0.0.1", 0)
-    counting = _Counting(server.server.app)
-    server.server.app = counting
-    fake.port, fake.base_url = server.port, f"http://127.0.0.1:{server.port}"
+    counting = _Counting(FakeStripeApp(fake))
+    server = keep_alive_server(counting)
+    port = server.server_address[1]
+    fake.port, fake.base_url = port, f"http://127.0.0.1:{port}"
     try:
         ids = _seed_fake(fake, work)
         balance = sum(bt["net"] for bt in fake.objects("balance_transaction"))

@@ -1,10 +1,11 @@
 """Webhook events: stored once by id, then the payment or payout they name is re-read from
 Stripe and the books brought in line (see settle.py).
 
-Ten deliveries of one event at the same moment: the first insert of its id wins, the others
-wait on the primary key and then find it (PostgreSQL: INSERT ... ON CONFLICT DO NOTHING), so
-exactly one processes it. Different events of one payment queue on the payment's row lock, and
-each reads Stripe only after it holds the lock, so a stale view can never be applied last.
+Ten deliveries of one event at the same moment queue on the payment's row lock; the first
+stores the event's id (INSERT ... ON CONFLICT DO NOTHING) and processes it, the others then find
+the id and change nothing. Different events of one payment queue on the same lock, and each reads
+Stripe only after it holds the lock, so a stale view can never be applied last. Events without a
+payment (payouts, unknown types) are stored first and then handled.
 """
 
 import logging
@@ -53,16 +54,20 @@ PAYOUT_EVENTS = frozenset(
 )
 
 
-def _insert_once(event: Event) -> bool:
-    """Store the event's id; False when it is already there (a redelivery)."""
+def _insert_once(
+    event: Event, *, outcome: str = "processing", payment_id: int | None = None
+) -> bool:
+    """Store the event's id (with its outcome, where already known); False when it is already
+    there (a redelivery)."""
     values = {
         "id": event.id,
         "type": event.type,
         "object_id": event.object_id,
         "stripe_created": event.created,
         "received_at": utcnow(),
-        "outcome": "processing",
+        "outcome": outcome,
         "error": "",
+        "payment_id": payment_id,
     }
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -80,10 +85,11 @@ def _insert_once(event: Event) -> bool:
     if inserted is not None:
         return True
     # a delivery that failed earlier is processed again when Stripe retries it
-    retried = db.session.execute(
-        update(WebhookEvent)
-        .where(WebhookEvent.id == event.id, WebhookEvent.outcome == "failed")
-        .values(outcome="processing", error="", received_at=utcnow())
+    table = WebhookEvent.__table__
+    retried = db.session.connection().execute(
+        update(table)
+        .where(table.c.id == event.id, table.c.outcome == "failed")
+        .values(outcome=outcome, error="", received_at=utcnow(), payment_id=payment_id)
     )
     return retried.rowcount == 1
 
@@ -170,16 +176,18 @@ def _refresh_locked(payment: OnlinePayment, *, actor=None) -> OnlinePayment:
 
 def receive(event: Event) -> str:
     """Handle a verified event once; returns the outcome (processed, duplicate, ignored)."""
-    if not _insert_once(event):
-        return "duplicate"
     if event.type in PAYMENT_EVENTS:
+        # the payment's lock first: deliveries of one payment's events queue there, and the
+        # event row then goes in with its outcome (one statement, no update afterwards)
         payment = _find_locked(event)
         if payment is None:
-            _finish(event, "ignored")
-            return "ignored"
+            return "ignored" if _insert_once(event, outcome="ignored") else "duplicate"
+        if not _insert_once(event, outcome="processed", payment_id=payment.id):
+            return "duplicate"
         _refresh_locked(payment)
-        _finish(event, "processed", payment_id=payment.id)
         return "processed"
+    if not _insert_once(event):
+        return "duplicate"
     if event.type in PAYOUT_EVENTS:
         from supportclub.payments.payouts import sync_payout
 
