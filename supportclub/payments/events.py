@@ -10,8 +10,9 @@ payment (payouts, unknown types) are stored first and then handled.
 
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import NoResultFound
 
 from supportclub.clock import utcnow
 from supportclub.extensions import db
@@ -54,42 +55,99 @@ PAYOUT_EVENTS = frozenset(
 )
 
 
+# The statements of every event, built once (building them anew cost more than running them).
+_STATEMENTS: dict = {}
+
+
+def _statement(name: str):
+    """A prebuilt statement with bind parameters (per database dialect where it differs)."""
+    dialect = db.session.get_bind().dialect.name
+    key = (name, dialect)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = _build(name, dialect)
+    return statement
+
+
+def _build(name: str, dialect: str):
+    """Build the statement `name` for `dialect`."""
+    table = WebhookEvent.__table__
+    if name == "insert_event":
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING
+        return (
+            insert(table)
+            .values({column: bindparam(column) for column in EVENT_COLUMNS})
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(table.c.id)
+        )
+    if name == "retry_event":
+        return (
+            update(table)
+            .where(table.c.id == bindparam("event_id"), table.c.outcome == "failed")
+            .values(
+                outcome=bindparam("outcome"),
+                error="",
+                received_at=bindparam("received_at"),
+                payment_id=bindparam("payment_id"),
+            )
+        )
+    column = {
+        "payment_by_id": OnlinePayment.id,
+        "payment_by_session": OnlinePayment.checkout_session_id,
+        "payment_by_intent": OnlinePayment.payment_intent_id,
+        "payment_by_charge": OnlinePayment.charge_id,
+    }[name]
+    return (
+        select(OnlinePayment)
+        .where(column == bindparam("value"))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+EVENT_COLUMNS = (
+    "id",
+    "type",
+    "object_id",
+    "stripe_created",
+    "received_at",
+    "outcome",
+    "error",
+    "payment_id",
+)
+
+
+def _lock_payment(how: str, value) -> OnlinePayment | None:
+    """The payment found by `how` ("id", "session", "intent", "charge"), its row locked."""
+    return db.session.execute(
+        _statement(f"payment_by_{how}"), {"value": value}
+    ).scalar_one_or_none()
+
+
 def _insert_once(
     event: Event, *, outcome: str = "processing", payment_id: int | None = None
 ) -> bool:
     """Store the event's id (with its outcome, where already known); False when it is already
     there (a redelivery)."""
+    now = utcnow()
     values = {
         "id": event.id,
         "type": event.type,
         "object_id": event.object_id,
         "stripe_created": event.created,
-        "received_at": utcnow(),
+        "received_at": now,
         "outcome": outcome,
         "error": "",
         "payment_id": payment_id,
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING
-    inserted = (
-        db.session.connection()
-        .execute(
-            insert(WebhookEvent.__table__)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(WebhookEvent.__table__.c.id)
-        )
-        .first()
-    )
-    if inserted is not None:
+    connection = db.session.connection()
+    if connection.execute(_statement("insert_event"), values).first() is not None:
         return True
     # a delivery that failed earlier is processed again when Stripe retries it
-    table = WebhookEvent.__table__
-    retried = db.session.connection().execute(
-        update(table)
-        .where(table.c.id == event.id, table.c.outcome == "failed")
-        .values(outcome=outcome, error="", received_at=utcnow(), payment_id=payment_id)
+    retried = connection.execute(
+        _statement("retry_event"),
+        {"event_id": event.id, "outcome": outcome, "received_at": now, "payment_id": payment_id},
     )
     return retried.rowcount == 1
 
@@ -106,12 +164,10 @@ def _finish(event: Event, outcome: str, *, payment_id=None, payout_id=None) -> N
 
 def _locked(payment_id: int) -> OnlinePayment:
     """The payment, its row locked until the request commits."""
-    return db.session.execute(
-        select(OnlinePayment)
-        .where(OnlinePayment.id == payment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    payment = _lock_payment("id", payment_id)
+    if payment is None:
+        raise NoResultFound(f"online payment {payment_id} does not exist")
+    return payment
 
 
 def fetch_state(payment: OnlinePayment) -> StripeState:
@@ -128,19 +184,13 @@ def _find_locked(event: Event) -> OnlinePayment | None:
 
     The ids the event names find it in one locked read; an intent we have not seen yet (its
     event came before the session's) is read from Stripe for the metadata naming our payment."""
-    column_value = (
-        (OnlinePayment.checkout_session_id, event.session_id),
-        (OnlinePayment.payment_intent_id, event.payment_intent_id),
-        (OnlinePayment.charge_id, event.charge_id),
-    )
-    for column, value in column_value:
+    for how, value in (
+        ("session", event.session_id),
+        ("intent", event.payment_intent_id),
+        ("charge", event.charge_id),
+    ):
         if value:
-            found = db.session.execute(
-                select(OnlinePayment)
-                .where(column == value)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).scalar_one_or_none()
+            found = _lock_payment(how, value)
             if found is not None:
                 return found
     intent = event.payment_intent_id
@@ -151,12 +201,7 @@ def _find_locked(event: Event) -> OnlinePayment | None:
     state = gateway.state_of_intent(intent)
     if state.payment_id is None:
         return None
-    payment = db.session.execute(
-        select(OnlinePayment)
-        .where(OnlinePayment.id == state.payment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    payment = _lock_payment("id", state.payment_id)
     if payment is None or payment.token != state.payment_token:
         return None  # another installation's payment on the same Stripe account
     return payment
