@@ -1,10 +1,9 @@
 """Numbers that are unique and never reused: member numbers now, receipt numbers later."""
 
 from sqlalchemy import Integer, String, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from supportclub.dbinsert import insert_if_absent
 from supportclub.extensions import db
 
 
@@ -44,11 +43,8 @@ def next_numbers(name: str, count: int, *, first: int = 1) -> int:
     row = _locked(name)
     if row is None:
         # a new series: two callers may get here at once, so insert-if-absent, then lock
-        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         db.session.execute(
-            insert(NumberSequence)
-            .values(name=name, last_value=first - 1)
-            .on_conflict_do_nothing(index_elements=["name"])
+            insert_if_absent(NumberSequence, key=["name"]).values(name=name, last_value=first - 1)
         )
         row = _locked(name)
     row.last_value += count

@@ -11,10 +11,10 @@ payment (payouts, unknown types) are stored first and then handled.
 import logging
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import NoResultFound
 
 from supportclub.clock import utcnow
+from supportclub.dbinsert import insert_if_absent
 from supportclub.extensions import db
 from supportclub.i18n import _
 from supportclub.payments import gateway
@@ -73,12 +73,10 @@ def _build(name: str, dialect: str):
     """Build the statement `name` for `dialect`."""
     table = WebhookEvent.__table__
     if name == "insert_event":
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING
         return (
-            insert(table)
+            insert_if_absent(table, key=["id"], dialect=dialect)
             .values({column: bindparam(column) for column in EVENT_COLUMNS})
-            .on_conflict_do_nothing(index_elements=["id"])
             .returning(table.c.id)
         )
     if name == "retry_event":

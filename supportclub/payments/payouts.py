@@ -3,10 +3,10 @@ into the bank account, with the neutral category "transfer" (no income, no expen
 A payout that fails after it was booked is reversed on both sides."""
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from supportclub import audit
 from supportclub.clock import today, utcnow
+from supportclub.dbinsert import insert_if_absent
 from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.i18n import _
@@ -91,18 +91,14 @@ def sync_payout(payout_id: str, *, actor=None) -> StripePayout | None:
         return None  # not a euro payout of this association's books
     # two events of a new payout at once: one inserts its row, the other finds it; both then
     # queue on the row lock and read Stripe again under it (a stale view is never applied last)
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(StripePayout.__table__)
-        .values(
+        insert_if_absent(StripePayout.__table__, key=["payout_id"]).values(
             payout_id=first.id,
             amount_cents=first.amount_cents,
             status="",
             failure_message="",
             created_at=utcnow(),
         )
-        .on_conflict_do_nothing(index_elements=["payout_id"])
     )
     payout = db.session.execute(
         select(StripePayout)
