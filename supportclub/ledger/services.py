@@ -72,6 +72,16 @@ def check_booking_date(booking_date: date) -> None:
         )
 
 
+def bookable_date(preferred: date) -> date:
+    """`preferred` when a booking may be dated there, else today (money that arrives by itself,
+    e.g. through Stripe, is booked even when its own day lies in a closed year)."""
+    try:
+        check_booking_date(preferred)
+    except DomainError:
+        return today()
+    return preferred
+
+
 def _active(model, obj_id: int | None, field: str, message: str, **values):
     """Load an active account/fund/category by id or refuse with `message` (a msgid)."""
     obj = db.session.get(model, obj_id) if obj_id is not None else None

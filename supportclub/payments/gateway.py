@@ -44,11 +44,6 @@ def configured() -> bool:
     return bool(current_app.config.get("STRIPE_SECRET_KEY"))
 
 
-def webhook_configured() -> bool:
-    """True when the webhook can verify signatures (a webhook secret is set)."""
-    return bool(current_app.config.get("STRIPE_WEBHOOK_SECRET"))
-
-
 def client() -> stripe.StripeClient:
     """The app's Stripe client (one per app; it keeps its HTTP connections)."""
     app = current_app._get_current_object()
@@ -332,14 +327,6 @@ def state_of_intent(intent_id: str) -> StripeState:
 def intent_of_charge(charge_id: str) -> str | None:
     """The PaymentIntent of a charge (for events that name only the charge)."""
     return _id(_get(_retrieve(f"/v1/charges/{quote(charge_id)}"), "payment_intent"))
-
-
-def expire_session(session_id: str) -> None:
-    """Close an open Checkout session so it can no longer be paid."""
-    try:
-        client().v1.checkout.sessions.expire(session_id)
-    except stripe.StripeError as exc:
-        raise _unavailable(exc) from exc
 
 
 def refund(intent_id: str, amount_cents: int | None, *, idempotency_key: str) -> str:

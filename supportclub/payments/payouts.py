@@ -7,13 +7,12 @@ from sqlalchemy import select
 from supportclub import audit
 from supportclub.clock import today, utcnow
 from supportclub.dbinsert import insert_if_absent
-from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.i18n import _
 from supportclub.ledger.models import Account, Booking, Category, Channel
 from supportclub.ledger.services import (
     LineInput,
-    check_booking_date,
+    bookable_date,
     general_fund,
     record_booking,
     reverse_booking,
@@ -40,11 +39,7 @@ def book_payout(payout: StripePayout, actor) -> None:
     accounts = dict(db.session.execute(select(Account.code, Account.id)).all())
     transfer = db.session.scalar(select(Category.id).where(Category.code == "transfer"))
     fund = general_fund().id
-    day = payout.arrival_date or today()
-    try:
-        check_booking_date(day)
-    except DomainError:
-        day = today()
+    day = bookable_date(payout.arrival_date or today())
     text = _("Stripe-Auszahlung %(id)s auf das Bankkonto", id=payout.payout_id)
     out = record_booking(
         booking_date=day,

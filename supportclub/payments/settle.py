@@ -25,13 +25,12 @@ from supportclub.clock import today, utcnow
 from supportclub.dues.models import DuesClaim
 from supportclub.dues.payments import beitrag_text
 from supportclub.dues.queries import claims_by_id
-from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.i18n import _
 from supportclub.ledger.models import Account, Booking, BookingLine, Category, Channel
 from supportclub.ledger.services import (
     LineInput,
-    check_booking_date,
+    bookable_date,
     general_fund,
     record_booking,
     reverse_booking,
@@ -258,12 +257,8 @@ def _split(booking: Booking, fee_category: int) -> tuple[int, int]:
 
 
 def _day(preferred: date) -> date:
-    """`preferred` when a booking may be dated there (open year, not in the future), else today."""
-    try:
-        check_booking_date(preferred)
-    except DomainError:
-        return today()
-    return min(preferred, today())
+    """`preferred` when a booking may be dated there and it is not in the future, else today."""
+    return min(bookable_date(preferred), today())
 
 
 def _paid_day(paid_at: datetime | None) -> date:
