@@ -144,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     from supportclub import numbering  # noqa: F401  (model only, no views)
     from supportclub.admin import bp as admin_bp
     from supportclub.auth import bp as auth_bp
+    from supportclub.banking import bp as banking_bp
     from supportclub.campaigns import bp as campaigns_bp
     from supportclub.donations import bp as donations_bp
     from supportclub.dues import bp as dues_bp
@@ -167,6 +168,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(receipts_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(banking_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
 

@@ -139,6 +139,11 @@ class AssociationSettings(db.Model):
     # the public donation page: suggested amounts in whole euros ("25,50,100,250") and a text
     donation_amounts: Mapped[str] = mapped_column(String(100), default=DEFAULT_DONATION_AMOUNTS)
     donation_page_text: Mapped[str] = mapped_column(Text, default="")
+    # SEPA direct debit: the Gläubiger-ID (check digits validated), the BIC of the creditor
+    # account (optional; the IBAN is the bank account's), and the days of pre-notification
+    creditor_id: Mapped[str] = mapped_column(String(35), default="")
+    creditor_bic: Mapped[str] = mapped_column(String(11), default="")
+    prenotification_days: Mapped[int] = mapped_column(Integer, default=14)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
@@ -148,6 +153,7 @@ class AssociationSettings(db.Model):
         CheckConstraint("dues_payment_days BETWEEN 0 AND 365", name="payment_days_valid"),
         CheckConstraint("reminder_interval_days BETWEEN 1 AND 365", name="interval_valid"),
         CheckConstraint("receipt_min_cents >= 0", name="receipt_min_nonnegative"),
+        CheckConstraint("prenotification_days BETWEEN 1 AND 60", name="prenotification_valid"),
         CheckConstraint(
             "machine_receipts = false OR machine_receipts_notified_on IS NOT NULL",
             name="machine_receipts_notified",

@@ -75,6 +75,8 @@ class Membership(db.Model):
     mandate_reference: Mapped[str | None] = mapped_column(String(35), unique=True)
     mandate_date: Mapped[date | None] = mapped_column(Date)
     mandate_iban: Mapped[str | None] = mapped_column(String(34))
+    # RCUR: recurring dues (the usual mandate); OOFF: a one-off mandate, collected only once
+    mandate_type: Mapped[str] = mapped_column(String(4), default="RCUR")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
@@ -90,6 +92,7 @@ class Membership(db.Model):
             " AND mandate_iban IS NOT NULL)",
             name="mandate_complete",
         ),
+        CheckConstraint("mandate_type IN ('RCUR', 'OOFF')", name="mandate_type_valid"),
         Index("ix_membership_dates", "start_date", "end_date"),
     )
 
