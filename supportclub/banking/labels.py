@@ -73,7 +73,7 @@ RETURN_REASONS = {
 
 
 def return_reason_text(code: str | None) -> str:
-    """"MD06: Rückgabe auf Verlangen des Zahlungspflichtigen (Widerspruch)" for a code."""
+    """The German text of a return reason code ("MD06: Rückgabe auf Verlangen ...")."""
     if not code:
         return _("ohne Angabe eines Grundes")
     label = RETURN_REASONS.get(code.upper())

@@ -271,4 +271,3 @@ class DirectDebit(db.Model):
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint("sequence_type IN ('RCUR', 'OOFF')", name="sequence_valid"),
     )
-

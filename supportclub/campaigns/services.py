@@ -11,7 +11,7 @@ from supportclub.campaigns.models import Campaign
 from supportclub.errors import ValidationError
 from supportclub.extensions import db
 from supportclub.i18n import _
-from supportclub.ledger.models import Booking, Category
+from supportclub.ledger.models import Booking, Category, Channel
 from supportclub.ledger.services import LineInput, general_fund, record_booking
 from supportclub.money import MAX_CENTS, format_cents
 
@@ -288,6 +288,8 @@ def record_campaign_booking(
     lines: list[CampaignLine],
     actor,
     person_id: int | None = None,
+    channel: Channel | None = None,
+    external_ref: str | None = None,
 ) -> Booking:
     """Book a campaign's revenue and/or costs (one real money movement) on the general fund."""
     inputs = _line_inputs(campaign, lines)
@@ -311,6 +313,8 @@ def record_campaign_booking(
         person_id=person_id,
         text=text,
         actor=actor,
+        channel=channel or Channel.MANUAL,
+        external_ref=external_ref,
     )
     audit.record(
         actor,

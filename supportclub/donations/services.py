@@ -138,6 +138,7 @@ def record_donation(
     campaign_id: int | None = None,
     channel: Channel = Channel.MANUAL,
     actor,
+    external_ref: str | None = None,
 ) -> Booking:
     """Record a money donation (bank or cash) to the general fund or a project's fund."""
     _check_positive(amount_cents, "amount")
@@ -161,6 +162,7 @@ def record_donation(
         person_id=person_id,
         text=(text or "").strip() or _("Spende"),
         channel=channel,
+        external_ref=external_ref,
     )
     _audit(actor, "donations.recorded", booking, DonationKind.MONEY)
     return booking

@@ -162,6 +162,9 @@ def open_claims():
         overdue_only=bool(form.overdue.data),
         query=(form.q.data or "").strip(),
     )
+    # imported here: banking reads dues and members, which import their routes at start
+    from supportclub.banking.collections import active_debit_for_claims
+
     count, open_total = q.open_claims_total(flt)
     pages = max((count + OPEN_CLAIMS_PER_PAGE - 1) // OPEN_CLAIMS_PER_PAGE, 1)
     page = min(max(request.args.get("seite", 1, type=int), 1), pages)
@@ -181,6 +184,7 @@ def open_claims():
         pages=pages,
         args=args,
         status_labels=STATUS_LABELS,
+        debits=active_debit_for_claims([row.claim.id for row in rows]),
     )
 
 

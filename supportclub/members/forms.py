@@ -25,6 +25,16 @@ KIND_LABELS = {
 DATE_REQUIRED = _l("Bitte ein gültiges Datum angeben.")
 
 
+MANDATE_TYPE_CHOICES = [
+    C("RCUR", _l("wiederkehrend (RCUR, für jährliche Beiträge)")),
+    C("OOFF", _l("einmalig (OOFF, nur ein Einzug)")),
+]
+
+
+def _mandate_type_field():
+    return SelectField(_l("Art des Mandats"), choices=MANDATE_TYPE_CHOICES, default="RCUR")
+
+
 MAX_ID = 2**31 - 1  # ids are INTEGER columns; a bigger number cannot name a row
 
 
@@ -118,6 +128,7 @@ class MemberCreateForm(PersonForm):
     mandate_iban = StringField(
         _l("IBAN des Mandats"), description=_l("Leer lassen: die IBAN der Person.")
     )
+    mandate_type = _mandate_type_field()
     submit = SubmitField(_l("Mitglied anlegen"))
 
 
@@ -149,6 +160,7 @@ class MandateForm(FlaskForm):
     )
     mandate_date = DateField(_l("Unterschrieben am"), validators=[Optional()])
     mandate_iban = StringField(_l("IBAN"))
+    mandate_type = _mandate_type_field()
     submit = SubmitField(_l("Mandat speichern"))
     remove = SubmitField(_l("Mandat entfernen"))
 

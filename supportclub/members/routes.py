@@ -199,6 +199,9 @@ def export(fmt: str):
 @role_required(*READERS)
 def detail(person_id: int):
     """A member's page: data, memberships, dues account, history, reminders."""
+    # imported here: banking reads dues and members, which import their routes at start
+    from supportclub.banking.collections import active_debit_for_claims
+
     member = q.member_detail(person_id) or abort(404)
     return render_template(
         "members/detail.html",
@@ -207,6 +210,7 @@ def detail(person_id: int):
         form=EmptyForm(),
         today=today(),
         format_iban=format_iban,
+        debits=active_debit_for_claims([row.claim.id for row in member.account.claims]),
     )
 
 
@@ -255,6 +259,7 @@ def _create_member(form: MemberCreateForm) -> Person | None:
                 signed_on=form.mandate_date.data,
                 iban=iban or person.iban,
                 actor=current_user,
+                mandate_type=form.mandate_type.data or "RCUR",
             )
     except DomainError as exc:
         _form_error(form, exc)
@@ -383,6 +388,7 @@ def mandate(membership_id: int):
         )
         form.mandate_date.data = membership.mandate_date
         form.mandate_iban.data = format_iban(membership.mandate_iban or membership.person.iban)
+        form.mandate_type.data = membership.mandate_type
     if form.validate_on_submit():
         remove = bool(form.remove.data)
         try:
@@ -392,6 +398,7 @@ def mandate(membership_id: int):
                 signed_on=None if remove else form.mandate_date.data,
                 iban=None if remove else form.mandate_iban.data,
                 actor=current_user,
+                mandate_type=form.mandate_type.data or "RCUR",
             )
         except DomainError as exc:
             _form_error(form, exc)

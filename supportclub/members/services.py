@@ -351,8 +351,16 @@ def set_mandate(
     signed_on: date | None,
     iban: str | None,
     actor,
+    mandate_type: str = "RCUR",
 ) -> Membership:
-    """Record (or, with all three empty, remove) the SEPA mandate of a membership."""
+    """Record (or, with all three empty, remove) the SEPA mandate of a membership.
+
+    ``mandate_type``: RCUR for recurring dues, OOFF for a one-off mandate (collected once).
+    """
+    if mandate_type not in ("RCUR", "OOFF"):
+        raise ValidationError(
+            _("Bitte wiederkehrend (RCUR) oder einmalig (OOFF) wählen."), field="mandate_type"
+        )
     reference = check_mandate_reference(reference)
     iban = normalize_iban(iban, field="mandate_iban")
     if reference is None and iban is None and signed_on is None:
@@ -383,10 +391,17 @@ def set_mandate(
         "reference": membership.mandate_reference,
         "signed_on": membership.mandate_date,
         "iban": membership.mandate_iban,
+        "type": membership.mandate_type,
     }
     membership.mandate_reference, membership.mandate_date, membership.mandate_iban = values
+    membership.mandate_type = mandate_type if values[0] else "RCUR"
     db.session.flush()
-    after = {"reference": values[0], "signed_on": values[1], "iban": values[2]}
+    after = {
+        "reference": values[0],
+        "signed_on": values[1],
+        "iban": values[2],
+        "type": membership.mandate_type,
+    }
     audit.record(
         actor, "memberships.mandate_changed", membership, {"before": before, "after": after}
     )
