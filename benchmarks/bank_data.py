@@ -160,7 +160,7 @@ def load_association(session, *, persons: int, sepa: int, seed: int = 2026) -> A
     session.execute(sa.insert(DuesClaim), claim_rows)
     if known:
         session.execute(sa.insert(KnownIban), known)
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         for table in ("person", "membership"):
             session.execute(
                 sa.text(
@@ -174,7 +174,7 @@ def load_association(session, *, persons: int, sepa: int, seed: int = 2026) -> A
 def statement_entries(
     assoc: Association, debits: list[tuple[str, int, int]], *, entries: int, seed: int = 7
 ) -> list[dict]:
-    """The statement's entries (camt_builder dicts), shuffled: `debits` are (EndToEndId,
+    """The statement's entries (camt_writer dicts), shuffled: `debits` are (EndToEndId,
     cents, person id) of our collection. 20 % collection credits, 1 % returns of them, then
     member numbers, known IBANs and names in equal parts, strangers' donations and costs."""
     rng = random.Random(seed)

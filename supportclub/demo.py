@@ -25,6 +25,7 @@ from supportclub.admin.services import update_settings
 from supportclub.auth.services import create_user, find_user_by_email
 from supportclub.campaigns.models import Campaign
 from supportclub.campaigns.services import create_campaign
+from supportclub.demo_banking import record_bank_statement
 from supportclub.demo_books import FIRST_YEAR, Books, Cast, Planned
 from supportclub.demo_gifts import record_gift
 from supportclub.demo_grants import GRANTS_TOTAL_CENTS, GrantPlan, grant_schedule
@@ -280,6 +281,7 @@ def _load_fresh(today: date) -> DemoResult:
     enable_machine_receipts()
     receipts = issue_receipts_year(years[-2], date(years[-1], 1, 20))
     record_online_payments(years[-1])
+    record_bank_statement(years[-1])
     approved, campaigns = db.session.execute(
         select(
             select(func.sum(Grant.amount_cents)).scalar_subquery(),

@@ -64,7 +64,7 @@ def _need(value, field_name: str, message: str):
 
 def _book_claims(line: StatementLine, target: Target, actor) -> Booking:
     """A dues payment (and maybe a donation rest)."""
-    from supportclub.dues.payments import Allocation, record_payment
+    from supportclub.dues.payments import Allocation, record_payment, suggest_allocations
 
     if line.amount_cents < 0:
         raise ValidationError(
@@ -72,14 +72,19 @@ def _book_claims(line: StatementLine, target: Target, actor) -> Booking:
             field="target",
         )
     person_id = _need(target.person_id, "person", _("Bitte eine Person wählen."))
-    if not target.allocations:
-        raise ValidationError(_("Bitte mindestens einen Beitrag auswählen."), field="claims")
+    allocations = [Allocation(c, cents) for c, cents in target.allocations]
+    if not allocations:  # none ticked: the person's open claims, oldest first
+        allocations = suggest_allocations(person_id, line.amount_cents)
+    if not allocations:
+        raise ValidationError(
+            _("Die Person hat keine offenen Beiträge. Bitte als Spende zuordnen."), field="claims"
+        )
     booking = record_payment(
         person_id=person_id,
         booking_date=line.booking_date,
         account_id=line.account_id,
         amount_cents=line.amount_cents,
-        allocations=[Allocation(c, cents) for c, cents in target.allocations],
+        allocations=allocations,
         actor=actor,
         overpayment_as_donation=target.donation_rest,
         text=booking_text(line),
@@ -89,7 +94,7 @@ def _book_claims(line: StatementLine, target: Target, actor) -> Booking:
     s = Suggestion.of(line)
     if s.kind == MatchKind.COLLECTION and s.debit_id is not None:
         debit = db.session.get(DirectDebit, s.debit_id)
-        claim_ids = {c for c, _cents in target.allocations}
+        claim_ids = {a.claim_id for a in allocations}
         if debit is not None and debit.paid_line_id is None and debit.claim_id in claim_ids:
             debit.paid_line_id = line.id
     return booking

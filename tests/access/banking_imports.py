@@ -16,9 +16,9 @@ ROUTES = {
 def context(users) -> dict:
     """An import of a one-line camt.053 statement (the bank account's IBAN set for it)."""
     from supportclub.admin.services import set_bank_iban
+    from supportclub.banking.camt_writer import ASSOCIATION_IBAN, camt053
     from supportclub.banking.imports import import_file
     from supportclub.extensions import db
-    from tests.banking.camt_builder import ASSOCIATION_IBAN, camt053
 
     set_bank_iban(ASSOCIATION_IBAN, actor=None)
     bank_import = import_file(

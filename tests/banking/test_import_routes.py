@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from supportclub.admin.services import set_bank_iban
+from supportclub.banking.camt_writer import ASSOCIATION_IBAN
 from supportclub.banking.models import BankImport, ImportStatus, StatementLine
 from supportclub.extensions import db
-from tests.banking.camt_builder import ASSOCIATION_IBAN
 from tests.factories import make_booking
 
 FILES = Path(__file__).parent / "files"

@@ -9,6 +9,7 @@ from sqlalchemy import event, func, select
 from supportclub.admin.services import set_bank_iban
 from supportclub.audit import AuditEntry
 from supportclub.banking import imports
+from supportclub.banking.camt_writer import ASSOCIATION_IBAN, camt053
 from supportclub.banking.imports import (
     balance_check,
     discard_import,
@@ -26,7 +27,6 @@ from supportclub.banking.models import (
 from supportclub.banking.statement import Entry, StatementError, Transaction
 from supportclub.errors import DomainError, ValidationError
 from supportclub.extensions import db
-from tests.banking.camt_builder import ASSOCIATION_IBAN, camt053
 from tests.factories import make_booking
 
 FILES = Path(__file__).parent / "files"

@@ -1,4 +1,4 @@
-"""Write camt.053.001.08 statements for tests and benchmarks: ``camt053(entries, ...)``.
+"""Write camt.053.001.08 statements: ``camt053(entries, ...)`` (demo, tests, benchmarks).
 
 An entry is a dict: amount_cents (signed), and optionally booking_date, name, iban, purpose,
 e2e, mandate, ref (AcctSvcrRef; default "REF-<n>"), status ("BOOK"), return_reason, fee_cents,
