@@ -3,7 +3,8 @@ imported and waiting in the review queue.
 
 The statement holds every bank booking of that December (the matcher finds them already booked,
 and the Stripe payout's bank side), plus what the books do not know yet: a late payer's dues with
-the member number in the purpose, a donation from a stranger and the bank's account fee. Nothing
+the member number in the purpose, a donation from a stranger and a printer's invoice for the
+christmas cards (a campaign cost the treasurer assigns). Nothing
 is confirmed, so the treasurer can try "Umsätze prüfen" on real-looking data.
 """
 
@@ -81,11 +82,12 @@ def record_bank_statement(year: int) -> int:
     )
     entries.append(
         {
-            "amount_cents": -890,
+            "amount_cents": -14280,
             "booking_date": end,
-            "name": "Sparkasse Jena-Saale-Holzland",
-            "purpose": f"Kontoführung Dezember {year}",
-            "text": "ENTGELT",
+            "name": "Druckerei Jena GmbH",
+            "iban": "DE85760501010011223344",
+            "purpose": f"Rechnung {year}-311 Nachdruck Weihnachtskarten",
+            "text": "SEPA-UEBERWEISUNG",
         }
     )
     for number, entry in enumerate(entries, start=1):

@@ -204,11 +204,32 @@ def check_channels(db) -> None:
     channels = db.session.execute(select(Booking.channel).distinct()).scalars().all()
     assert sorted(channels) == [Channel.DEMO, Channel.MANUAL, Channel.STRIPE]
     check_online_payments(db)
+    check_bank_statement(db)
     moving = select(Booking.id).where(
         Booking.channel == Channel.MANUAL,
         (Booking.account_id.is_not(None)) | (Booking.amount_cents != 0),
     )
     assert db.session.execute(moving).first() is None
+
+
+def check_bank_statement(db) -> None:
+    """Last December's statement waits for review: nothing of it is booked by the import, the
+    already booked lines and the payout are recognised, the closing balance is the ledger's plus
+    the lines the books do not know yet."""
+    from supportclub.banking.imports import balance_check
+    from supportclub.banking.models import BankImport, LineState, MatchKind, StatementLine
+
+    (bank_import,) = db.session.execute(select(BankImport)).scalars().all()
+    lines = db.session.execute(select(StatementLine)).scalars().all()
+    assert {line.state for line in lines} == {LineState.OPEN}
+    kinds = [line.match_kind for line in lines]
+    assert kinds.count(MatchKind.PAYOUT) == 1 and kinds.count(MatchKind.MEMBER_NUMBER) == 1
+    assert kinds.count(MatchKind.NONE) == 2  # the stranger's donation and the printer
+    assert kinds.count(MatchKind.BOOKED) == len(lines) - 4
+    check = balance_check(bank_import)
+    unknown = sum(ln.amount_cents for ln in lines if ln.match_kind not in ("booked", "payout"))
+    assert check.difference_cents == unknown
+    assert check.difference_after_open_cents == 0
 
 
 def check_online_payments(db) -> None:

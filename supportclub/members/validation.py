@@ -11,7 +11,8 @@ from supportclub.errors import ValidationError
 from supportclub.i18n import _
 
 # SEPA character set for mandate references (banking.md): letters, digits and / ? : ( ) . , ' + -
-MANDATE_REFERENCE_RE = re.compile(r"^[A-Za-z0-9/?:().,'+\- ]{1,35}$")
+# (no spaces: the German banks refuse a MndtId with a space, so it could never be collected)
+MANDATE_REFERENCE_RE = re.compile(r"^[A-Za-z0-9/?:().,'+\-]{1,35}$")
 MAX_MANDATE_REFERENCE = 35
 
 
@@ -73,7 +74,7 @@ def check_mandate_reference(value: str | None, *, field: str = "mandate_referenc
             _(
                 "Die Mandatsreferenz enthält Zeichen, die im SEPA-Verfahren nicht erlaubt sind: "
                 "%(chars)s (erlaubt: A–Z, a–z, 0–9 und / ? : ( ) . , ' + -).",
-                chars=" ".join(bad),
+                chars=" ".join(_("Leerzeichen") if c == " " else c for c in bad),
             ),
             field=field,
         )
