@@ -27,9 +27,9 @@ from supportclub.dues.models import DuesClaim
 from supportclub.dues.queries import OPEN
 from supportclub.extensions import db
 from supportclub.i18n import _
-from supportclub.ledger.bulk import BookingSpec, booking_date_problem, closed_years, record_bookings
+from supportclub.ledger.bulk import BookingSpec, closed_years, record_bookings
 from supportclub.ledger.models import Booking, Category, Channel, Fund, Person, PersonKind
-from supportclub.ledger.services import LineInput
+from supportclub.ledger.services import LineInput, booking_date_problem
 from supportclub.members.models import Membership
 from supportclub.money import format_cents
 

@@ -5,13 +5,13 @@ session first and never commits; a refusal names the booking and inserts nothing
 
 from collections import defaultdict
 from dataclasses import dataclass, make_dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import insert, select
 
 from supportclub import audit
-from supportclub.clock import today, utcnow
-from supportclub.errors import ClosedPeriodError, DomainError, ValidationError
+from supportclub.clock import utcnow
+from supportclub.errors import DomainError, ValidationError
 from supportclub.extensions import db
 from supportclub.i18n import _
 from supportclub.ledger.models import (
@@ -25,10 +25,10 @@ from supportclub.ledger.models import (
     Person,
 )
 from supportclub.ledger.services import (
-    EARLIEST_DATE,
     LINK_FIELDS,
-    MAX_DAYS_AHEAD,
     LineInput,
+    booking_date_problem,
+    units_problem,
 )
 from supportclub.money import MAX_CENTS, format_cents
 
@@ -142,26 +142,6 @@ class _Context:
         self.refs = _existing_refs(refs)
 
 
-def booking_date_problem(booking_date: date, closed: set[int]) -> tuple[type, str] | None:
-    """What check_booking_date would refuse for `booking_date` (closed years given), or None."""
-    if booking_date > today() + timedelta(days=MAX_DAYS_AHEAD):
-        message = _(
-            "Das Datum liegt zu weit in der Zukunft (höchstens %(days)s Tage ab heute).",
-            days=MAX_DAYS_AHEAD,
-        )
-        return ValidationError, message
-    if booking_date < EARLIEST_DATE:
-        return ValidationError, _("Das Datum ist zu weit in der Vergangenheit.")
-    if booking_date.year in closed:
-        message = _(
-            "Das Jahr %(year)s ist abgeschlossen (festgeschrieben); "
-            "darin kann nicht mehr gebucht werden.",
-            year=booking_date.year,
-        )
-        return ClosedPeriodError, message
-    return None
-
-
 def _check_date(spec: BookingSpec, pos: int, ctx: "_Context") -> None:
     """check_booking_date, with the closed years loaded once."""
     problem = booking_date_problem(spec.booking_date, ctx.closed)
@@ -193,30 +173,9 @@ def _check_line(spec: BookingSpec, pos: int, line: LineInput, number: int, ctx: 
         raise refuse(_("Die Aktion (Position %(number)s) ist unbekannt.", number=number))
     if line.project_id is not None and line.project_id not in ctx.projects:
         raise refuse(_("Das Projekt (Position %(number)s) ist unbekannt.", number=number))
-    if (line.quantity is None) != (line.unit_price_cents is None):
-        raise refuse(
-            _("Position %(number)s: Bitte Stückzahl und Stückpreis angeben.", number=number)
-        )
-    if line.quantity is not None:
-        if line.quantity <= 0 or line.unit_price_cents <= 0:
-            raise refuse(
-                _(
-                    "Position %(number)s: Stückzahl und Stückpreis müssen größer als 0 sein.",
-                    number=number,
-                )
-            )
-        if line.quantity * line.unit_price_cents != line.amount_cents:
-            raise refuse(
-                _(
-                    "Position %(number)s: %(quantity)s × %(price)s ergibt %(total)s, "
-                    "nicht %(amount)s.",
-                    number=number,
-                    quantity=line.quantity,
-                    price=format_cents(line.unit_price_cents),
-                    total=format_cents(line.quantity * line.unit_price_cents),
-                    amount=format_cents(line.amount_cents),
-                )
-            )
+    problem = units_problem(line, number)
+    if problem is not None:
+        raise refuse(problem)
 
 
 def _check(spec: BookingSpec, pos: int, ctx: _Context, seen: dict) -> None:

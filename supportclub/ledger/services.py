@@ -49,27 +49,31 @@ def general_fund() -> Fund:
 
 def check_booking_date(booking_date: date) -> None:
     """Refuse dates far in the future, implausibly old, or inside a closed year."""
+    closed = {booking_date.year} if db.session.get(ClosedYear, booking_date.year) else set()
+    problem = booking_date_problem(booking_date, closed)
+    if problem is not None:
+        exc_class, message = problem
+        raise exc_class(message, field="booking_date")
+
+
+def booking_date_problem(booking_date: date, closed: set[int]) -> tuple[type, str] | None:
+    """What check_booking_date would refuse for `booking_date` (closed years given), or None."""
     if booking_date > today() + timedelta(days=MAX_DAYS_AHEAD):
-        raise ValidationError(
-            _(
-                "Das Datum liegt zu weit in der Zukunft (höchstens %(days)s Tage ab heute).",
-                days=MAX_DAYS_AHEAD,
-            ),
-            field="booking_date",
+        message = _(
+            "Das Datum liegt zu weit in der Zukunft (höchstens %(days)s Tage ab heute).",
+            days=MAX_DAYS_AHEAD,
         )
+        return ValidationError, message
     if booking_date < EARLIEST_DATE:
-        raise ValidationError(
-            _("Das Datum ist zu weit in der Vergangenheit."), field="booking_date"
+        return ValidationError, _("Das Datum ist zu weit in der Vergangenheit.")
+    if booking_date.year in closed:
+        message = _(
+            "Das Jahr %(year)s ist abgeschlossen (festgeschrieben); "
+            "darin kann nicht mehr gebucht werden.",
+            year=booking_date.year,
         )
-    if db.session.get(ClosedYear, booking_date.year) is not None:
-        raise ClosedPeriodError(
-            _(
-                "Das Jahr %(year)s ist abgeschlossen (festgeschrieben); "
-                "darin kann nicht mehr gebucht werden.",
-                year=booking_date.year,
-            ),
-            field="booking_date",
-        )
+        return ClosedPeriodError, message
+    return None
 
 
 def bookable_date(preferred: date) -> date:
@@ -346,33 +350,32 @@ def _check_line_links(line: LineInput, number: int) -> None:
         raise ValidationError(
             _("Das Projekt (Position %(number)s) ist unbekannt.", number=number), field="lines"
         )
+    problem = units_problem(line, number)
+    if problem is not None:
+        raise ValidationError(problem, field="lines")
+
+
+def units_problem(line: LineInput, number: int) -> str | None:
+    """What is wrong with a line's units (quantity × unit price), or None."""
     if (line.quantity is None) != (line.unit_price_cents is None):
-        raise ValidationError(
-            _("Position %(number)s: Bitte Stückzahl und Stückpreis angeben.", number=number),
-            field="lines",
+        return _("Position %(number)s: Bitte Stückzahl und Stückpreis angeben.", number=number)
+    if line.quantity is None:
+        return None
+    if line.quantity <= 0 or line.unit_price_cents <= 0:
+        return _(
+            "Position %(number)s: Stückzahl und Stückpreis müssen größer als 0 sein.",
+            number=number,
         )
-    if line.quantity is not None:
-        if line.quantity <= 0 or line.unit_price_cents <= 0:
-            raise ValidationError(
-                _(
-                    "Position %(number)s: Stückzahl und Stückpreis müssen größer als 0 sein.",
-                    number=number,
-                ),
-                field="lines",
-            )
-        if line.quantity * line.unit_price_cents != line.amount_cents:
-            raise ValidationError(
-                _(
-                    "Position %(number)s: %(quantity)s × %(price)s ergibt %(total)s, "
-                    "nicht %(amount)s.",
-                    number=number,
-                    quantity=line.quantity,
-                    price=format_cents(line.unit_price_cents),
-                    total=format_cents(line.quantity * line.unit_price_cents),
-                    amount=format_cents(line.amount_cents),
-                ),
-                field="lines",
-            )
+    if line.quantity * line.unit_price_cents != line.amount_cents:
+        return _(
+            "Position %(number)s: %(quantity)s × %(price)s ergibt %(total)s, nicht %(amount)s.",
+            number=number,
+            quantity=line.quantity,
+            price=format_cents(line.unit_price_cents),
+            total=format_cents(line.quantity * line.unit_price_cents),
+            amount=format_cents(line.amount_cents),
+        )
+    return None
 
 
 def _booking_data(booking: Booking) -> dict:
