@@ -408,7 +408,9 @@ def _payment_info(
     return maker.PmtInf(
         maker.PmtInfId(payment_info_id),
         maker.PmtMtd("DD"),
-        maker.BtchBookg("true"),
+        # one statement entry per debit (not one sum): each credit then carries its own
+        # EndToEndId and matches its claim, even where the bank reports a batch without details
+        maker.BtchBookg("false"),
         maker.NbOfTxs(str(len(rows))),
         maker.CtrlSum(_amount(sum(row.debit.amount_cents for row in rows))),
         maker.PmtTpInf(

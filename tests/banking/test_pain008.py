@@ -120,6 +120,14 @@ def test_group_header_carries_message_id_time_count_and_sum():
     ]
 
 
+def test_each_debit_is_its_own_statement_entry():
+    """BtchBookg false: the bank books every debit separately, so each credit on the statement
+    carries its EndToEndId and matches its claim."""
+    xml = build([make_debit(1), make_debit(2)])
+    root, find = parse(xml)
+    assert find(root, "//p:PmtInf/p:BtchBookg/text()") == ["false"]
+
+
 def test_same_input_gives_the_same_file():
     """The file depends only on its input (no random ids, no clock)."""
     debits = [make_debit(1), make_debit(2, sequence="OOFF")]
