@@ -372,7 +372,7 @@ def test_create_a_member_with_a_payer(db, treasurer_client):
         (
             {"mandate_reference": "Müller & Co", "mandate_date": "2025-03-01"},
             "mandate_reference",
-            "nicht erlaubt sind: &amp; ü",
+            "nicht erlaubt sind: Leerzeichen &amp; ü",
         ),
         ({"mandate_reference": "ABC-1"}, "mandate_date", "Datum der Unterschrift"),
         (
@@ -672,7 +672,7 @@ def test_set_and_remove_a_mandate(db, club, treasurer_client):
     "reference, iban, field, message",
     [
         ("R" * 36, GOOD_IBAN, "mandate_reference", "36 Zeichen lang; erlaubt sind höchstens 35"),
-        ("Bauer & Sohn", GOOD_IBAN, "mandate_reference", "nicht erlaubt sind: &amp;"),
+        ("Bauer & Sohn", GOOD_IBAN, "mandate_reference", "nicht erlaubt sind: Leerzeichen &amp;"),
         ("Bäcker-1", GOOD_IBAN, "mandate_reference", "nicht erlaubt sind: ä"),
         ("BAUER-1", BAD_IBAN, "mandate_iban", "Prüfsumme falsch"),
     ],

@@ -236,7 +236,7 @@ def test_validation_helpers():
     assert normalize_iban("") is None
     assert format_iban(GOOD_IBAN) == "DE89 3704 0044 0532 0130 00"
     assert normalize_email(" Anna@Example.ORG ") == "anna@example.org"
-    assert check_mandate_reference("M-1001/2025 (a).b,c'd+e?f:") == "M-1001/2025 (a).b,c'd+e?f:"
+    assert check_mandate_reference("M-1001/2025(a).b,c'd+e?f:") == "M-1001/2025(a).b,c'd+e?f:"
     assert check_mandate_reference("") is None
 
 
