@@ -15,6 +15,7 @@ from supportclub.banking.collections import (
     create_collection,
     debits_of,
     earliest_collection_date,
+    pending_debtor_ids,
     plan_collection,
     send_prenotifications,
 )
@@ -136,15 +137,34 @@ def collection_create():
     return redirect(url_for("banking.collection_detail", debit_collection_id=collection.id))
 
 
+NOTIFY_CHUNK = 50  # debtors per commit: what went out is on record before the next chunk
+
+
 def _notify(collection: DebitCollection) -> tuple[int, list[str]]:
-    """Send the pending pre-notifications and commit what was sent; flash failures."""
-    try:
-        sent, failed = send_prenotifications(collection, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return 0, []
-    db.session.commit()
+    """Send the pending pre-notifications in chunks, committing after each; flash failures.
+
+    A request that dies half way leaves the sent ones marked; "Vorabankündigungen senden" sends
+    the rest. A chunk that sends nothing but fails (the mail server is down) ends the run.
+    """
+    ids = pending_debtor_ids(collection)
+    sent, failed = 0, []
+    for start in range(0, len(ids), NOTIFY_CHUNK):
+        try:
+            chunk_sent, chunk_failed = send_prenotifications(
+                collection, actor=current_user, debtor_ids=ids[start : start + NOTIFY_CHUNK]
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            break
+        db.session.commit()
+        sent += chunk_sent
+        failed += chunk_failed
+        if chunk_failed and not chunk_sent:
+            remaining = len(ids) - start - NOTIFY_CHUNK
+            if remaining > 0:
+                failed.append(_("%(n)s weitere Zahler wurden nicht angeschrieben.", n=remaining))
+            break
     if failed:
         flash(
             _(

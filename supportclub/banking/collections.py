@@ -18,7 +18,7 @@ from functools import lru_cache
 from flask import current_app
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
-from sqlalchemy import case, func, insert, or_, select
+from sqlalchemy import case, func, insert, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from supportclub import audit, mail
@@ -620,8 +620,25 @@ def check_can_notify(collection: DebitCollection) -> None:
         )
 
 
-def send_prenotifications(collection: DebitCollection, *, actor) -> tuple[int, list[str]]:
+def pending_debtor_ids(collection: DebitCollection) -> list[int]:
+    """The debtors of the collection with a debit not yet pre-notified, in order."""
+    return list(
+        db.session.execute(
+            select(DirectDebit.person_id)
+            .where(DirectDebit.collection_id == collection.id, DirectDebit.notified_at.is_(None))
+            .group_by(DirectDebit.person_id)
+            .order_by(DirectDebit.person_id)
+        ).scalars()
+    )
+
+
+def send_prenotifications(
+    collection: DebitCollection, *, actor, debtor_ids: list[int] | None = None
+) -> tuple[int, list[str]]:
     """E-mail the debits not yet pre-notified, one mail per debtor; (mails sent, failures).
+
+    ``debtor_ids`` limits the run to these debtors (the route sends in chunks and commits after
+    each, so what went out is on record even if the request dies half way).
 
     Each sent mail marks its debits (notified_email, notified_at) at once, so a failure later
     keeps the record of those sent. A refused address is reported and the batch goes on; an
@@ -633,6 +650,7 @@ def send_prenotifications(collection: DebitCollection, *, actor) -> tuple[int, l
         db.session.execute(
             select(DirectDebit)
             .where(DirectDebit.collection_id == collection.id, DirectDebit.notified_at.is_(None))
+            .where(DirectDebit.person_id.in_(debtor_ids) if debtor_ids is not None else true())
             .options(
                 joinedload(DirectDebit.person),
                 joinedload(DirectDebit.membership).joinedload(Membership.person),

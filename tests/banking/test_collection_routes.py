@@ -172,3 +172,46 @@ def test_a_new_member_with_a_one_off_mandate(db, clients):
     ).scalar_one()
     assert membership.mandate_type == "OOFF"
     assert db.session.execute(select(func.count(Membership.id))).scalar_one() >= 1
+
+
+def test_a_crash_while_sending_keeps_the_record_of_the_mails_already_sent(
+    db, clients, mailsink, monkeypatch
+):
+    """The pre-notifications go out in chunks, each committed: when the request dies in the
+    second chunk, the first chunk's debits stay marked and the resend sends only the rest."""
+    from supportclub import mail
+    from supportclub.banking import collection_routes
+    from supportclub.banking.models import DirectDebit
+
+    for n in range(3):
+        mandated_member(last_name=f"Zahler{n}", email=f"zahler{n}@example.org")
+    run_year()
+    monkeypatch.setattr(collection_routes, "NOTIFY_CHUNK", 1)
+    real_send = mail.send_one
+    calls = []
+
+    def send_then_die(message):
+        calls.append(message.to)
+        if len(calls) == 2:
+            raise RuntimeError("the worker was killed")
+        real_send(message)
+
+    monkeypatch.setattr(mail, "send_one", send_then_die)
+    client = clients["treasurer"]
+    with pytest.raises(RuntimeError):
+        client.post("/lastschriften/erstellen", data=selection(confirm="y"))
+    db.session.rollback()
+    (collection,) = collections(db)
+    notified = db.session.execute(
+        select(func.count()).where(
+            DirectDebit.collection_id == collection.id, DirectDebit.notified_at.is_not(None)
+        )
+    ).scalar_one()
+    assert (collection.count, notified, len(mailsink.messages)) == (3, 1, 1)
+
+    monkeypatch.setattr(mail, "send_one", real_send)
+    resend = client.post(f"/lastschriften/{collection.id}/vorabankuendigung")
+    assert resend.status_code == 302
+    assert sorted(m["To"] for m in mailsink.messages) == [
+        f"zahler{n}@example.org" for n in range(3)
+    ]
