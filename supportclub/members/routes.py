@@ -201,8 +201,14 @@ def detail(person_id: int):
     """A member's page: data, memberships, dues account, history, reminders."""
     # imported here: banking reads dues and members, which import their routes at start
     from supportclub.banking.collections import active_debit_for_claims
+    from supportclub.banking.mandates import MandateState, mandate_checks
 
     member = q.member_detail(person_id) or abort(404)
+    lapsed = {
+        membership_id
+        for membership_id, check in mandate_checks(member.memberships, today()).items()
+        if check.state == MandateState.LAPSED
+    }
     return render_template(
         "members/detail.html",
         m=member,
@@ -211,6 +217,7 @@ def detail(person_id: int):
         today=today(),
         format_iban=format_iban,
         debits=active_debit_for_claims([row.claim.id for row in member.account.claims]),
+        lapsed_mandates=lapsed,
     )
 
 

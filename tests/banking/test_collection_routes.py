@@ -215,3 +215,14 @@ def test_a_crash_while_sending_keeps_the_record_of_the_mails_already_sent(
     assert sorted(m["To"] for m in mailsink.messages) == [
         f"zahler{n}@example.org" for n in range(3)
     ]
+
+
+def test_the_member_page_flags_a_lapsed_mandate(db, clients):
+    """A mandate unused for 36 months is flagged where the treasurer looks at the member."""
+    old = mandated_member(last_name="Altmandat", signed=today() - timedelta(days=3 * 366 + 5))
+    fresh = mandated_member(last_name="Neumandat", signed=today() - timedelta(days=30))
+    client = clients["treasurer"]
+    old_page = client.get(f"/mitglieder/{old.id}").get_data(as_text=True)
+    fresh_page = client.get(f"/mitglieder/{fresh.id}").get_data(as_text=True)
+    assert "verfallen: seit 36 Monaten nicht genutzt" in old_page
+    assert 'data-testid="mandate-lapsed"' not in fresh_page
