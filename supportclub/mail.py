@@ -65,43 +65,75 @@ def build_message(mail: Mail) -> EmailMessage:
     return message
 
 
-def send(mails: list[Mail]) -> None:
-    """Send `mails` over one connection; raise MailError (naming the recipient) on failure."""
-    if not mails:
-        return
-    config = current_app.config
-    messages = [build_message(mail) for mail in mails]
-    if config["MAIL_BACKEND"] == "console":
-        for message in messages:
-            log.info("Mail (nicht versendet, MAIL_BACKEND=console):\n%s", message.as_string())
-        return
-    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    try:
-        with smtp_class(
+class Connection:
+    """Several mails over one SMTP connection: opened with the first mail, opened again after a
+    failure. Each `send` raises MailError for its own mail (a refused address names it)."""
+
+    def __init__(self):
+        self._smtp = None
+
+    def __enter__(self) -> "Connection":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _open(self):
+        config = current_app.config
+        smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+        smtp = smtp_class(
             config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
-        ) as smtp:
+        )
+        try:
             if config["MAIL_USE_TLS"]:
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            for message in messages:
-                try:
-                    smtp.send_message(message)
-                except smtplib.SMTPRecipientsRefused as error:
-                    raise MailError(
-                        _(
-                            "Der Mailserver hat die Adresse %(address)s abgelehnt.",
-                            address=message["To"],
-                        )
-                    ) from error
-    except (OSError, smtplib.SMTPException) as error:
-        raise MailError(
-            _(
-                "E-Mail konnte nicht versendet werden (Mailserver %(server)s: %(error)s).",
-                server=f"{config['MAIL_SERVER']}:{config['MAIL_PORT']}",
-                error=error,
-            )
-        ) from error
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, mail: Mail) -> None:
+        """Send one mail; MailError when the server refuses it or cannot be reached."""
+        config = current_app.config
+        message = build_message(mail)
+        if config["MAIL_BACKEND"] == "console":
+            log.info("Mail (nicht versendet, MAIL_BACKEND=console):\n%s", message.as_string())
+            return
+        try:
+            if self._smtp is None:
+                self._smtp = self._open()
+            self._smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            raise MailError(
+                _("Der Mailserver hat die Adresse %(address)s abgelehnt.", address=message["To"])
+            ) from error
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            raise MailError(
+                _(
+                    "E-Mail konnte nicht versendet werden (Mailserver %(server)s: %(error)s).",
+                    server=f"{config['MAIL_SERVER']}:{config['MAIL_PORT']}",
+                    error=error,
+                )
+            ) from error
+
+    def close(self) -> None:
+        """Say goodbye to the server (quietly: the mails are already out or failed)."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+
+def send(mails: list[Mail]) -> None:
+    """Send `mails` over one connection; raise MailError (naming the recipient) on failure."""
+    with Connection() as connection:
+        for mail in mails:
+            connection.send(mail)
 
 
 def send_one(mail: Mail) -> None:

@@ -665,39 +665,40 @@ def send_prenotifications(
         groups[debit.person_id].append(debit)
     sent, failed, entries = 0, [], []
     server_error: str | None = None
-    for debits in groups.values():
-        debtor = debits[0].person
-        if not (debtor.email or "").strip():
-            continue
-        if server_error is not None:
-            failed.append(_("%(name)s: %(error)s", name=debtor.full_name, error=server_error))
-            continue
-        message = prenotification_mail(collection, debtor, debits)
-        try:
-            mail.send_one(message)
-        except mail.MailError as error:
-            failed.append(_("%(name)s: %(error)s", name=debtor.full_name, error=error.message))
-            if not _recipient_only(error):
-                server_error = error.message
-            continue
-        now = utcnow()
-        for debit in debits:
-            debit.notified_email = message.to
-            debit.notified_at = now
-        sent += 1
-        entries.append(
-            (
-                "direct_debit.prenotified",
-                collection,
-                {
-                    "person_id": debtor.id,
-                    "email": message.to,
-                    "debit_ids": [debit.id for debit in debits],
-                    "amount_cents": sum(debit.amount_cents for debit in debits),
-                },
+    with mail.Connection() as connection:
+        for debits in groups.values():
+            debtor = debits[0].person
+            if not (debtor.email or "").strip():
+                continue
+            if server_error is not None:
+                failed.append(_("%(name)s: %(error)s", name=debtor.full_name, error=server_error))
+                continue
+            message = prenotification_mail(collection, debtor, debits)
+            try:
+                connection.send(message)
+            except mail.MailError as error:
+                failed.append(_("%(name)s: %(error)s", name=debtor.full_name, error=error.message))
+                if not _recipient_only(error):
+                    server_error = error.message
+                continue
+            now = utcnow()
+            for debit in debits:
+                debit.notified_email = message.to
+                debit.notified_at = now
+            sent += 1
+            entries.append(
+                (
+                    "direct_debit.prenotified",
+                    collection,
+                    {
+                        "person_id": debtor.id,
+                        "email": message.to,
+                        "debit_ids": [debit.id for debit in debits],
+                        "amount_cents": sum(debit.amount_cents for debit in debits),
+                    },
+                )
             )
-        )
-        db.session.flush()
+            db.session.flush()
     audit.record_many(actor, entries)
     return sent, failed
 

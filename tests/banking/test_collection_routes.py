@@ -187,16 +187,16 @@ def test_a_crash_while_sending_keeps_the_record_of_the_mails_already_sent(
         mandated_member(last_name=f"Zahler{n}", email=f"zahler{n}@example.org")
     run_year()
     monkeypatch.setattr(collection_routes, "NOTIFY_CHUNK", 1)
-    real_send = mail.send_one
+    real_send = mail.Connection.send
     calls = []
 
-    def send_then_die(message):
+    def send_then_die(connection, message):
         calls.append(message.to)
         if len(calls) == 2:
             raise RuntimeError("the worker was killed")
-        real_send(message)
+        real_send(connection, message)
 
-    monkeypatch.setattr(mail, "send_one", send_then_die)
+    monkeypatch.setattr(mail.Connection, "send", send_then_die)
     client = clients["treasurer"]
     with pytest.raises(RuntimeError):
         client.post("/lastschriften/erstellen", data=selection(confirm="y"))
@@ -209,7 +209,7 @@ def test_a_crash_while_sending_keeps_the_record_of_the_mails_already_sent(
     ).scalar_one()
     assert (collection.count, notified, len(mailsink.messages)) == (3, 1, 1)
 
-    monkeypatch.setattr(mail, "send_one", real_send)
+    monkeypatch.setattr(mail.Connection, "send", real_send)
     resend = client.post(f"/lastschriften/{collection.id}/vorabankuendigung")
     assert resend.status_code == 302
     assert sorted(m["To"] for m in mailsink.messages) == [
@@ -226,3 +226,24 @@ def test_the_member_page_flags_a_lapsed_mandate(db, clients):
     fresh_page = client.get(f"/mitglieder/{fresh.id}").get_data(as_text=True)
     assert "verfallen: seit 36 Monaten nicht genutzt" in old_page
     assert 'data-testid="mandate-lapsed"' not in fresh_page
+
+
+def test_the_pre_notifications_of_a_chunk_share_one_connection(db, clients, mailsink, monkeypatch):
+    """One SMTP connection per chunk of debtors, not one per mail (a real server with TLS
+    takes a good part of a second to greet)."""
+    from supportclub import mail
+
+    for n in range(3):
+        mandated_member(last_name=f"Zahler{n}", email=f"zahler{n}@example.org")
+    run_year()
+    real_open = mail.Connection._open
+    opened = []
+
+    def counting_open(connection):
+        opened.append(1)
+        return real_open(connection)
+
+    monkeypatch.setattr(mail.Connection, "_open", counting_open)
+    response = clients["treasurer"].post("/lastschriften/erstellen", data=selection(confirm="y"))
+    assert response.status_code == 302
+    assert (len(opened), len(mailsink.messages)) == (1, 3)
