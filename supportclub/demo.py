@@ -81,6 +81,7 @@ class DemoResult:
     campaigns: int = 0
     receipts: int = 0
     receipts_year: int | None = None
+    bank_lines: int = 0
 
 
 # Persons, settings and logins, created through the services.
@@ -281,7 +282,7 @@ def _load_fresh(today: date) -> DemoResult:
     enable_machine_receipts()
     receipts = issue_receipts_year(years[-2], date(years[-1], 1, 20))
     record_online_payments(years[-1])
-    record_bank_statement(years[-1])
+    bank_lines = record_bank_statement(years[-1])
     approved, campaigns = db.session.execute(
         select(
             select(func.sum(Grant.amount_cents)).scalar_subquery(),
@@ -301,6 +302,7 @@ def _load_fresh(today: date) -> DemoResult:
         campaigns=campaigns,
         receipts=receipts,
         receipts_year=years[-2],
+        bank_lines=bank_lines,
     )
 
 
@@ -322,6 +324,10 @@ def demo_command():
             f"ausgezahlt {format_cents(result.grants_cents)}; "
             f"{result.receipts} Zuwendungsbestätigungen für {result.receipts_year} ausgestellt "
             f"(das Jahr {result.last_year} ist noch offen für den Jahreslauf)."
+        )
+        click.echo(
+            f"Kontoauszug Dezember {result.last_year}: {result.bank_lines} Umsätze warten unter "
+            "Kontoauszüge auf die Prüfung."
         )
     if result.users_created:
         click.echo(f"Neu angelegte Demo-Zugänge: {result.users_created}.")

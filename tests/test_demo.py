@@ -1,5 +1,6 @@
 """The demo association: the command, its idempotency and the books it produces."""
 
+import re
 from datetime import date
 
 import pytest
@@ -81,6 +82,7 @@ def test_demo_command_loads_once_and_prints_the_logins(app, db, runner):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "Demo geladen" in first.output
+    assert re.search(r"Kontoauszug Dezember \d{4}: \d+ Umsätze warten", first.output)
     assert_logins_printed(first.output)
     loaded = counts(db)
     assert 150 <= loaded["Person"] <= 160
