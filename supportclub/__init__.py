@@ -34,6 +34,9 @@ def create_app(config=None) -> Flask:
     from supportclub.permissions import install_access_control
 
     install_access_control(app)
+    from supportclub.security import install_security_headers
+
+    install_security_headers(app)
     from supportclub import audit
 
     audit.install_guard()
