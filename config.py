@@ -52,6 +52,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # failed logins per e-mail address (known or not: the lockout reveals no account), and reset
+    # links asked for per address
+    ACCOUNT_LOCKOUT_LIMIT = os.environ.get("ACCOUNT_LOCKOUT_LIMIT", "5 per 15 minutes")
+    RESET_PER_ADDRESS_LIMIT = os.environ.get("RESET_PER_ADDRESS_LIMIT", "3 per hour")
 
     # Languages: German first, English second
     BABEL_DEFAULT_LOCALE = "de"
@@ -124,6 +128,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     # The limiter stays on (one Limiter serves every test app); the suite logs in very often.
     LOGIN_RATE_LIMIT = "100000 per minute"
+    ACCOUNT_LOCKOUT_LIMIT = "100000 per minute"
+    RESET_PER_ADDRESS_LIMIT = "100000 per minute"
     # argon2 with minimal cost keeps the suite fast; production uses the library default.
     PASSWORD_HASH_FAST = True
     # mail goes to the log unless a test points the app at its local SMTP sink

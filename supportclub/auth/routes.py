@@ -42,6 +42,46 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_limit() -> str:
+    """The configured limit of failed logins per e-mail address."""
+    return current_app.config["ACCOUNT_LOCKOUT_LIMIT"]
+
+
+def _reset_limit() -> str:
+    """The configured limit of reset links asked for per e-mail address."""
+    return current_app.config["RESET_PER_ADDRESS_LIMIT"]
+
+
+def _address_key() -> str:
+    """The e-mail address as typed (normalised): attempts count per address whether an account
+    has it or not, so a lockout says nothing about which addresses exist."""
+    return "address:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    """A login that did not succeed (success redirects)."""
+    return response.status_code != 302
+
+
+def _minutes(limit) -> int:
+    """The window of a breached limit in whole minutes (at least 1)."""
+    return max(limit.limit.get_expiry() // 60, 1)
+
+
+def _account_locked(limit):
+    """The login page with the lockout message, status 429 (the same for every address)."""
+    html = render_template(
+        "auth/login.html",
+        form=LoginForm(),
+        error=_(
+            "Zu viele fehlgeschlagene Anmeldeversuche mit dieser E-Mail-Adresse. Die Anmeldung "
+            "ist für bis zu %(minutes)s Minuten gesperrt; danach geht es wieder.",
+            minutes=_minutes(limit),
+        ),
+    )
+    return make_response(html, 429)
+
+
 def _safe_next(target: str | None) -> str | None:
     """Only follow `next` to a path on this site."""
     if not target:
@@ -68,6 +108,13 @@ def _too_many_attempts(limit):
 @bp.route("/anmelden", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], on_breach=_too_many_attempts)
+@limiter.limit(
+    _account_limit,
+    key_func=_address_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    on_breach=_account_locked,
+)
 def login():
     """Log in with e-mail and password."""
     if current_user.is_authenticated:
@@ -237,7 +284,9 @@ def _too_many_requests(limit):
         "auth/forgot_password.html",
         form=ForgotPasswordForm(),
         error=_(
-            "Zu viele Anfragen. Bitte warten Sie eine Minute und versuchen Sie es dann erneut."
+            "Zu viele Anfragen. Bitte warten Sie bis zu %(minutes)s Minuten und versuchen Sie "
+            "es dann erneut.",
+            minutes=_minutes(limit),
         ),
     )
     return make_response(html, 429)
@@ -246,6 +295,7 @@ def _too_many_requests(limit):
 @bp.route("/passwort-vergessen", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], on_breach=_too_many_requests)
+@limiter.limit(_reset_limit, key_func=_address_key, methods=["POST"], on_breach=_too_many_requests)
 def forgot_password():
     """Ask for a reset link; the answer is the same whether the address is known or not."""
     form = ForgotPasswordForm()
