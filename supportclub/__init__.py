@@ -88,8 +88,14 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        # "<id>:<session epoch>"; a plain "<id>" (sessions from before the epoch) is epoch 0
+        ident, _sep, epoch = user_id.partition(":")
+        if not ident.isdigit() or not (epoch or "0").isdigit() or len(user_id) > 40:
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.is_active or (user.session_epoch or 0) != int(epoch or 0):
+            return None
+        return user
 
 
 def _select_locale() -> str:

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supportclub.clock import utcnow
@@ -27,12 +27,15 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # part of every session's identity: raising it ends all sessions and remembered logins
+    # ("überall abmelden", a new password)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
 
     person = relationship("Person")
 
     def get_id(self) -> str:
-        """Flask-Login identity."""
-        return str(self.id)
+        """Flask-Login identity: "<id>:<session epoch>"."""
+        return f"{self.id}:{self.session_epoch or 0}"
 
 
 class UserToken(db.Model):

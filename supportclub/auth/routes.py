@@ -15,7 +15,7 @@ from supportclub.auth.forms import (
     LoginForm,
     PasswordChangeForm,
 )
-from supportclub.auth.services import authenticate, change_password
+from supportclub.auth.services import authenticate, change_password, end_all_sessions
 from supportclub.auth.tokens import (
     INVITE,
     RESET,
@@ -158,9 +158,24 @@ def password():
             apply_domain_error(form, exc)
         else:
             db.session.commit()
-            flash(_("Ihr Passwort wurde geändert."), "success")
+            login_user(current_user._get_current_object())  # this session goes on; others end
+            flash(
+                _("Ihr Passwort wurde geändert. Andere Anmeldungen sind damit beendet."), "success"
+            )
             return redirect(url_for("main.index"))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form, logout_form=EmptyForm())
+
+
+@bp.route("/abmelden/ueberall", methods=["POST"])
+@login_required_any_role
+def logout_everywhere():
+    """End every session of the current user, on this and every other device."""
+    if EmptyForm().validate_on_submit():
+        end_all_sessions(current_user, actor=current_user)
+        db.session.commit()
+        logout_user()
+        flash(_("Sie sind auf allen Geräten abgemeldet."), "info")
+    return redirect(url_for("auth.login"))
 
 
 # Invitations and password reset by e-mail link ------------------------------------------------

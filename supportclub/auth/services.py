@@ -106,6 +106,7 @@ def change_password(user: User, *, current: str, new: str, actor) -> None:
         raise ValidationError(_("Das aktuelle Passwort stimmt nicht."), field="current") from exc
     check_password_rules(new)
     user.password_hash = hash_password(new)
+    user.session_epoch = (user.session_epoch or 0) + 1  # other sessions end with the old password
     db.session.flush()
     audit.record(actor, "users.password_changed", user)
 
@@ -137,5 +138,13 @@ def set_password(user: User, *, new: str, actor) -> None:
     """Set a new password for a user (admin reset)."""
     check_password_rules(new)
     user.password_hash = hash_password(new)
+    user.session_epoch = (user.session_epoch or 0) + 1
     db.session.flush()
     audit.record(actor, "users.password_reset", user)
+
+
+def end_all_sessions(user: User, *, actor) -> None:
+    """Log the user out everywhere: every session and remembered login of theirs ends."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    db.session.flush()
+    audit.record(actor, "users.sessions_ended", user)

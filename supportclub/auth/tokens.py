@@ -118,6 +118,7 @@ def set_password_by_link(raw: str, purpose: str, password: str) -> User:
     check_password_rules(password)
     user = consume_token(raw, purpose)
     user.password_hash = hash_password(password)
+    user.session_epoch = (user.session_epoch or 0) + 1  # sessions with the old one end
     user.last_login_at = utcnow()  # the link logs the user in
     db.session.flush()
     audit.record(user, "users.password_set_by_link", user, {"purpose": purpose})

@@ -10,6 +10,7 @@ ROUTES = {
     "main.set_language": ("POST", "/sprache/en", "public"),
     "auth.login": ("GET", "/anmelden", "public"),
     "auth.logout": ("POST", "/abmelden", ALL),
+    "auth.logout_everywhere": ("POST", "/abmelden/ueberall", ALL),
     "auth.password": ("GET", "/passwort", ALL),
     "ledger.booking_new": ("GET", "/buchungen/neu", ("treasurer",)),
     "ledger.bookings": ("GET", "/buchungen", READERS),
