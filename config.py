@@ -1,6 +1,7 @@
 """Configuration classes, read from the environment once at start-up."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -42,7 +43,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # a logged-in session ends after 8 hours without a request; "angemeldet bleiben" lasts 14 days
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14")))
 
     # CSRF on every form
     WTF_CSRF_ENABLED = True

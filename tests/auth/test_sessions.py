@@ -51,3 +51,29 @@ def test_the_session_identity_carries_the_epoch(app, users):
     assert loader(f"{user.id}:0") is None and loader(str(user.id)) is None
     assert loader(f"{user.id}:3").id == user.id
     assert loader("x:1") is None and loader(f"{user.id}:-1") is None
+
+
+def test_a_logged_in_session_expires_when_idle_and_remembering_is_bounded(app, users):
+    """The session cookie of a logged-in user carries an expiry (8 hours, renewed with each
+    request); "angemeldet bleiben" lasts 14 days, not Flask-Login's default year."""
+    from datetime import UTC, datetime, timedelta
+    from email.utils import parsedate_to_datetime
+
+    client = app.test_client()
+    response = client.post(
+        "/anmelden",
+        data={"email": users["board"].email, "password": PASSWORD, "remember": "y"},
+    )
+    remember = next(c for c in response.headers.getlist("Set-Cookie") if "remember_token" in c)
+    expires = parsedate_to_datetime(remember.split("Expires=")[1].split(";")[0])
+    assert timedelta(days=13) < expires - datetime.now(UTC) <= timedelta(days=14)
+
+    page = client.get("/passwort")
+    session_cookie = next(c for c in page.headers.getlist("Set-Cookie") if c.startswith("session="))
+    expires = parsedate_to_datetime(session_cookie.split("Expires=")[1].split(";")[0])
+    assert timedelta(hours=7) < expires - datetime.now(UTC) <= timedelta(hours=8)
+
+    anonymous = app.test_client().get("/anmelden")
+    assert not any(
+        "Expires=" in c for c in anonymous.headers.getlist("Set-Cookie") if c.startswith("session=")
+    )
