@@ -21,6 +21,7 @@ from supportclub.banking.collections import (
 )
 from supportclub.banking.models import CollectionStatus, DebitCollection
 from supportclub.banking.settings import direct_debit_settings
+from supportclub.chunks import chunked
 from supportclub.clock import today
 from supportclub.errors import DomainError
 from supportclub.extensions import db
@@ -147,11 +148,12 @@ def _notify(collection: DebitCollection) -> tuple[int, list[str]]:
     the rest. A chunk that sends nothing but fails (the mail server is down) ends the run.
     """
     ids = pending_debtor_ids(collection)
-    sent, failed = 0, []
-    for start in range(0, len(ids), NOTIFY_CHUNK):
+    sent, failed, asked = 0, [], 0
+    for chunk in chunked(ids, NOTIFY_CHUNK):
+        asked += len(chunk)
         try:
             chunk_sent, chunk_failed = send_prenotifications(
-                collection, actor=current_user, debtor_ids=ids[start : start + NOTIFY_CHUNK]
+                collection, actor=current_user, debtor_ids=chunk
             )
         except DomainError as exc:
             db.session.rollback()
@@ -161,7 +163,7 @@ def _notify(collection: DebitCollection) -> tuple[int, list[str]]:
         sent += chunk_sent
         failed += chunk_failed
         if chunk_failed and not chunk_sent:
-            remaining = len(ids) - start - NOTIFY_CHUNK
+            remaining = len(ids) - asked
             if remaining > 0:
                 failed.append(_("%(n)s weitere Zahler wurden nicht angeschrieben.", n=remaining))
             break

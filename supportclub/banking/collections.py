@@ -32,6 +32,7 @@ from supportclub.banking.models import CollectionStatus, DebitCollection, Direct
 from supportclub.banking.pain008 import EEA_IBAN_COUNTRIES, VERSIONS, Debit, build_pain008
 from supportclub.banking.sepa_text import is_sepa_identifier, sepa_text
 from supportclub.banking.settings import DirectDebitSettings, creditor, direct_debit_settings
+from supportclub.chunks import chunked
 from supportclub.clock import LOCAL_TZ, today, utcnow
 from supportclub.dues.models import DuesClaim
 from supportclub.dues.queries import OPEN, ClaimRow, claims_select, rows
@@ -57,7 +58,6 @@ __all__ = [
     "send_prenotifications",
 ]
 
-CHUNK = 500  # ids per IN list
 MAX_DAYS_AHEAD = 365
 MAX_ID = 35
 MAX_PURPOSE = 140
@@ -209,12 +209,6 @@ def check_collection_date(collection_date: date | None, settings: DirectDebitSet
         )
 
 
-def _chunks(ids: list[int]):
-    """``ids`` in slices small enough for an IN list on every database."""
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
-
-
 def _active_select():
     """Debits of submitted collections that were neither returned nor paid yet."""
     return (
@@ -233,7 +227,7 @@ def active_debit_for_claims(claim_ids) -> dict[int, DirectDebit]:
     """claim id -> its debit in a submitted collection that was not returned (or paid) yet,
     with the collection loaded; one query per 500 claims."""
     found: dict[int, DirectDebit] = {}
-    for chunk in _chunks(sorted(set(claim_ids))):
+    for chunk in chunked(sorted(set(claim_ids))):
         for debit in db.session.execute(
             _active_select().where(DirectDebit.claim_id.in_(chunk))
         ).scalars():
@@ -244,7 +238,7 @@ def active_debit_for_claims(claim_ids) -> dict[int, DirectDebit]:
 def _persons(ids: set[int]) -> dict[int, Person]:
     """Persons by id, in few queries."""
     found: dict[int, Person] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunked(sorted(ids)):
         for person in db.session.execute(select(Person).where(Person.id.in_(chunk))).scalars():
             found[person.id] = person
     return found

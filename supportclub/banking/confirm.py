@@ -21,6 +21,7 @@ from supportclub import audit
 from supportclub.banking.labels import return_reason_text
 from supportclub.banking.models import DirectDebit, KnownIban, LineState, MatchKind, StatementLine
 from supportclub.banking.suggestion import Suggestion
+from supportclub.chunks import chunked
 from supportclub.clock import utcnow
 from supportclub.dbinsert import insert_if_absent
 from supportclub.dues.models import DuesClaim
@@ -32,8 +33,6 @@ from supportclub.ledger.models import Booking, Category, Channel, Fund, Person, 
 from supportclub.ledger.services import LineInput, booking_date_problem
 from supportclub.members.models import Membership
 from supportclub.money import format_cents
-
-CHUNK = 1000
 
 
 @dataclass
@@ -67,11 +66,6 @@ class _Plan:
     returned_debit: DirectDebit | None = None
 
 
-def _chunks(values: list) -> list[list]:
-    """`values` in pieces for IN (...) lists."""
-    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
-
-
 def _full_name(kind, first_name: str, last_name: str) -> str:
     """Person.full_name from the columns."""
     if kind == PersonKind.ORGANISATION or not first_name:
@@ -97,7 +91,7 @@ def beitrag_text(claim: ClaimInfo) -> str:
 def lock_lines(ids: list[int]) -> list[StatementLine]:
     """The lines, locked and re-read (another treasurer may have booked them meanwhile)."""
     out: list[StatementLine] = []
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in chunked(sorted(set(ids))):
         out.extend(
             db.session.execute(
                 select(StatementLine)
@@ -113,7 +107,7 @@ def lock_lines(ids: list[int]) -> list[StatementLine]:
 def _lock_debits(ids: set[int]) -> dict[int, DirectDebit]:
     """Our direct debits by id, locked."""
     out: dict[int, DirectDebit] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunked(sorted(ids)):
         for debit in db.session.execute(
             select(DirectDebit)
             .where(DirectDebit.id.in_(chunk))
@@ -128,7 +122,7 @@ def _lock_debits(ids: set[int]) -> dict[int, DirectDebit]:
 def lock_claims(ids: set[int]) -> dict[int, ClaimInfo]:
     """The claims locked (by id order), with what is still open on each: one aggregate query."""
     out: dict[int, ClaimInfo] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunked(sorted(ids)):
         rows = db.session.execute(
             select(
                 DuesClaim.id,
@@ -155,7 +149,7 @@ def lock_claims(ids: set[int]) -> dict[int, ClaimInfo]:
 def _states(ids: set[int]) -> dict[int, LineState]:
     """The state of the given lines (the collection credits of returned debits)."""
     out: dict[int, LineState] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunked(sorted(ids)):
         out.update(
             db.session.execute(
                 select(StatementLine.id, StatementLine.state).where(StatementLine.id.in_(chunk))
@@ -167,7 +161,7 @@ def _states(ids: set[int]) -> dict[int, LineState]:
 def _booked_refs(keys: list[str]) -> dict[str, int]:
     """Entry keys already booked on the bank channel (booking id by key)."""
     out: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in chunked(sorted(set(keys))):
         out.update(
             db.session.execute(
                 select(Booking.external_ref, Booking.id).where(
@@ -183,7 +177,7 @@ def link_targets(ids: set[int]) -> tuple[set[int], set[int], set[int]]:
     existing: set[int] = set()
     reversed_: set[int] = set()
     linked: set[int] = set()
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunked(sorted(ids)):
         existing.update(db.session.scalars(select(Booking.id).where(Booking.id.in_(chunk))))
         reversed_.update(
             db.session.scalars(
@@ -459,7 +453,7 @@ def remember_ibans(pairs: list[tuple[str, int]], *, actor) -> None:
     if not counts:
         return
     known: dict[tuple[str, int], int] = {}
-    for chunk in _chunks(sorted({iban for iban, _p in counts})):
+    for chunk in chunked(sorted({iban for iban, _p in counts})):
         rows = db.session.execute(
             select(KnownIban.iban, KnownIban.person_id, KnownIban.id).where(
                 KnownIban.iban.in_(chunk)

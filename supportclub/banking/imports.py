@@ -32,6 +32,7 @@ from supportclub.banking.models import (
 )
 from supportclub.banking.readers import check_one_account, read_statement_file
 from supportclub.banking.statement import Entry, Statement, Transaction
+from supportclub.chunks import chunked
 from supportclub.clock import utcnow
 from supportclub.errors import DomainError, ValidationError
 from supportclub.extensions import db
@@ -49,7 +50,6 @@ __all__ = [
     "kind_counts",
 ]
 
-CHUNK = 1000  # keys per IN (...) when looking for earlier imports
 MAX_REFERENCE = 190  # a longer bank reference is replaced by a digest (keys are ≤ 200)
 _INSERTED = [
     c.key for c in StatementLine.__table__.columns if c.key not in ("id", "done_at", "done_by_id")
@@ -191,12 +191,12 @@ def _period(statements: list[Statement]) -> tuple[date | None, date | None]:
 def _existing_keys(account_id: int, keys: list[str]) -> set[str]:
     """The keys already imported for the account."""
     found: set[str] = set()
-    for start in range(0, len(keys), CHUNK):
+    for chunk in chunked(keys):
         found.update(
             db.session.scalars(
                 select(StatementLine.entry_key).where(
                     StatementLine.account_id == account_id,
-                    StatementLine.entry_key.in_(keys[start : start + CHUNK]),
+                    StatementLine.entry_key.in_(chunk),
                 )
             )
         )

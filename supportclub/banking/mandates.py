@@ -16,13 +16,13 @@ from schwifty.exceptions import SchwiftyException
 from sqlalchemy import func, select
 
 from supportclub.banking.models import CollectionStatus, DebitCollection, DirectDebit
+from supportclub.chunks import chunked
 from supportclub.extensions import db
 from supportclub.members.models import Membership
 
 __all__ = ["LAPSE_MONTHS", "MandateCheck", "MandateState", "lapse_limit", "mandate_checks"]
 
 LAPSE_MONTHS = 36
-CHUNK = 500  # ids per IN list
 
 
 class MandateState(enum.StrEnum):
@@ -68,17 +68,11 @@ def _valid_iban(value: str | None) -> bool:
     return True
 
 
-def _chunks(ids: list[int]):
-    """``ids`` in slices small enough for an IN list on every database."""
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
-
-
 def last_uses(membership_ids: Iterable[int]) -> dict[tuple[int, str], date]:
     """(membership id, mandate reference upper-cased) -> latest collection date of a submitted
     debit; one query per 500 memberships."""
     found: dict[tuple[int, str], date] = {}
-    for chunk in _chunks(sorted(set(membership_ids))):
+    for chunk in chunked(sorted(set(membership_ids))):
         query = (
             select(
                 DirectDebit.membership_id,

@@ -20,6 +20,7 @@ from supportclub.banking.models import (
     MatchKind,
     StatementLine,
 )
+from supportclub.chunks import chunked
 from supportclub.dues.models import DuesClaim
 from supportclub.dues.queries import OPEN
 from supportclub.extensions import db
@@ -200,7 +201,7 @@ def _load_open_claims(ctx: Context) -> None:
 
 def _load_debits(ctx: Context, lines: list[StatementLine]) -> None:
     e2e_ids = sorted({line.end_to_end_id for line in lines if line.end_to_end_id})
-    for start in range(0, len(e2e_ids), CHUNK):
+    for chunk in chunked(e2e_ids, CHUNK):
         rows = db.session.execute(
             select(
                 DirectDebit.id,
@@ -215,7 +216,7 @@ def _load_debits(ctx: Context, lines: list[StatementLine]) -> None:
             )
             .join(DebitCollection, DirectDebit.collection_id == DebitCollection.id)
             .join(DuesClaim, DirectDebit.claim_id == DuesClaim.id)
-            .where(DirectDebit.end_to_end_id.in_(e2e_ids[start : start + CHUNK]))
+            .where(DirectDebit.end_to_end_id.in_(chunk))
         )
         for row in rows:
             ctx.debits[row.end_to_end_id] = Debit(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from supportclub import audit, mail
 from supportclub.admin.services import bank_iban, get_settings
+from supportclub.chunks import chunked
 from supportclub.clock import LOCAL_TZ, today
 from supportclub.dues.models import DuesClaim, Reminder, ReminderChannel, ReminderLevel
 from supportclub.dues.queries import (
@@ -33,8 +34,6 @@ from supportclub.ledger.models import Person
 from supportclub.members.models import Membership
 from supportclub.members.validation import format_iban
 from supportclub.pdf import Letter, Sender, render_letters
-
-CHUNK = 500  # ids per IN list
 
 # Planning -------------------------------------------------------------------------------------
 
@@ -117,16 +116,10 @@ def _scope(query, *, person_ids, year):
     return query
 
 
-def _chunks(ids: list[int]):
-    """`ids` in slices small enough for an IN list on every database."""
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
-
-
 def _persons(ids: set[int]) -> dict[int, Person]:
     """Persons by id, in few queries."""
     found: dict[int, Person] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunked(sorted(ids)):
         for person in db.session.execute(select(Person).where(Person.id.in_(chunk))).scalars():
             found[person.id] = person
     return found
@@ -135,7 +128,7 @@ def _persons(ids: set[int]) -> dict[int, Person]:
 def reminders_by_member(member_ids: set[int]) -> dict[int, list[Reminder]]:
     """Earlier reminders per member, newest first."""
     found: dict[int, list[Reminder]] = defaultdict(list)
-    for chunk in _chunks(sorted(member_ids)):
+    for chunk in chunked(sorted(member_ids)):
         for reminder in db.session.execute(
             select(Reminder)
             .where(Reminder.member_id.in_(chunk))

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import insert, select
 
 from supportclub import audit
+from supportclub.chunks import chunked
 from supportclub.clock import utcnow
 from supportclub.errors import DomainError, ValidationError
 from supportclub.extensions import db
@@ -31,8 +32,6 @@ from supportclub.ledger.services import (
     units_problem,
 )
 from supportclub.money import MAX_CENTS, format_cents
-
-CHUNK = 1000  # ids per IN (...) of the existence checks
 
 # what audit.record_many needs of a target: its class name and id (no ORM object per booking)
 BookingRef = make_dataclass("Booking", [("id", int)])
@@ -68,9 +67,7 @@ def _refuse(exc_class, spec: BookingSpec, position: int, message: str, field: st
 def _ids_present(column, ids: set[int]) -> set[int]:
     """Which of `ids` exist (chunked IN queries; a constant number for a given batch size)."""
     found: set[int] = set()
-    ids = sorted(ids)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in chunked(sorted(ids)):
         found.update(db.session.execute(select(column).where(column.in_(chunk))).scalars())
     return found
 
@@ -102,9 +99,7 @@ def _existing_refs(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
     for channel, ref in pairs:
         by_channel[channel].append(ref)
     for channel, refs in by_channel.items():
-        refs.sort()
-        for start in range(0, len(refs), CHUNK):
-            chunk = refs[start : start + CHUNK]
+        for chunk in chunked(sorted(refs)):
             rows = db.session.execute(
                 select(Booking.external_ref, Booking.id).where(
                     Booking.channel == channel, Booking.external_ref.in_(chunk)
