@@ -29,7 +29,14 @@ from supportclub.dues.queries import OPEN
 from supportclub.extensions import db
 from supportclub.i18n import _
 from supportclub.ledger.bulk import BookingSpec, closed_years, record_bookings
-from supportclub.ledger.models import Booking, Category, Channel, Fund, Person, PersonKind
+from supportclub.ledger.models import (
+    Booking,
+    Category,
+    Channel,
+    Fund,
+    Person,
+    full_name_of,
+)
 from supportclub.ledger.services import LineInput, booking_date_problem
 from supportclub.members.models import Membership
 from supportclub.money import format_cents
@@ -64,13 +71,6 @@ class _Plan:
     link_booking_id: int | None = None
     paid_debit: DirectDebit | None = None
     returned_debit: DirectDebit | None = None
-
-
-def _full_name(kind, first_name: str, last_name: str) -> str:
-    """Person.full_name from the columns."""
-    if kind == PersonKind.ORGANISATION or not first_name:
-        return last_name
-    return f"{first_name} {last_name}"
 
 
 def booking_text(line: StatementLine) -> str:
@@ -141,7 +141,7 @@ def lock_claims(ids: set[int]) -> dict[int, ClaimInfo]:
         )
         for claim_id, year, open_, kind, first, last, number in rows:
             out[claim_id] = ClaimInfo(
-                claim_id, year, max(int(open_), 0), _full_name(kind, first, last), number
+                claim_id, year, max(int(open_), 0), full_name_of(kind, first, last), number
             )
     return out
 

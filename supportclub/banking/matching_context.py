@@ -24,7 +24,7 @@ from supportclub.chunks import chunked
 from supportclub.dues.models import DuesClaim
 from supportclub.dues.queries import OPEN
 from supportclub.extensions import db
-from supportclub.ledger.models import Account, Booking, Channel, Person, PersonKind
+from supportclub.ledger.models import Account, Booking, Channel, Person, full_name_of
 from supportclub.members.models import Membership
 
 CHUNK = 5000  # values per IN (...) list: far below the parameter limits of SQLite and PostgreSQL
@@ -133,7 +133,7 @@ def _load_persons(ctx: Context) -> None:
         ).order_by(Person.id)
     )
     for pid, kind, first, last, number, iban in rows:
-        full = last if kind == PersonKind.ORGANISATION or not first else f"{first} {last}"
+        full = full_name_of(kind, first, last)
         ctx.names[pid] = full
         ctx.by_name[name_key(full)].append(pid)
         if number is not None:

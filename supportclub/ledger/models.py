@@ -46,6 +46,20 @@ class Channel(enum.StrEnum):
     DEMO = "demo"
 
 
+def display_name_of(kind, first_name: str | None, last_name: str) -> str:
+    """A person's list name from its columns (queries that read no Person objects)."""
+    if kind == PersonKind.ORGANISATION or not first_name:
+        return last_name
+    return f"{last_name}, {first_name}"
+
+
+def full_name_of(kind, first_name: str | None, last_name: str) -> str:
+    """A person's letter name from its columns (queries that read no Person objects)."""
+    if kind == PersonKind.ORGANISATION or not first_name:
+        return last_name
+    return f"{first_name} {last_name}"
+
+
 class Person(db.Model):
     """Anyone the association deals with: a natural person or an organisation."""
 
@@ -84,16 +98,12 @@ class Person(db.Model):
     @property
     def display_name(self) -> str:
         """Name as shown in lists: "Müller, Anna" or the organisation's name."""
-        if self.kind == PersonKind.ORGANISATION or not self.first_name:
-            return self.last_name
-        return f"{self.last_name}, {self.first_name}"
+        return display_name_of(self.kind, self.first_name, self.last_name)
 
     @property
     def full_name(self) -> str:
         """Name as written on a letter: "Anna Müller"."""
-        if self.kind == PersonKind.ORGANISATION or not self.first_name:
-            return self.last_name
-        return f"{self.first_name} {self.last_name}"
+        return full_name_of(self.kind, self.first_name, self.last_name)
 
     @property
     def address_lines(self) -> list[str]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from supportclub.extensions import db
 from supportclub.i18n import _
-from supportclub.ledger.models import Person, PersonKind
+from supportclub.ledger.models import Person, display_name_of
 from supportclub.members.models import Membership, MembershipType
 
 
@@ -36,12 +36,6 @@ class ExistingPerson:
             name=self.name,
             number=self.member_number,
         )
-
-
-def _display_name(kind, first: str, last: str) -> str:
-    if kind == PersonKind.ORGANISATION or not first:
-        return last
-    return f"{last}, {first}"
 
 
 def _name_key(last: str, first: str, postal_code: str) -> tuple[str, str, str]:
@@ -83,7 +77,7 @@ class Register:
             ).order_by(Person.id)
         )
         for pid, kind, first, last, postal, email, iban, number in persons:
-            person = ExistingPerson(pid, _display_name(kind, first, last), number)
+            person = ExistingPerson(pid, display_name_of(kind, first, last), number)
             if email:
                 self.by_email.setdefault(email.lower(), person)
             if iban:

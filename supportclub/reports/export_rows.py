@@ -23,8 +23,8 @@ from supportclub.ledger.models import (
     Category,
     Fund,
     Person,
-    PersonKind,
     TaxSphere,
+    display_name_of,
 )
 from supportclub.projects import queries as pq
 from supportclub.projects.labels import STAGE_LABELS
@@ -81,9 +81,7 @@ def person_name(kind, first_name: str | None, last_name: str | None) -> str:
     """ "Müller, Anna", an organisation's name, or "" without a person."""
     if last_name is None:
         return ""
-    if kind == PersonKind.ORGANISATION or not first_name:
-        return last_name
-    return f"{last_name}, {first_name}"
+    return display_name_of(kind, first_name, last_name)
 
 
 def _in_period(date_from: date, date_to: date) -> list:
