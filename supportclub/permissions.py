@@ -8,20 +8,22 @@ from flask_login import current_user
 
 
 class Role(enum.StrEnum):
-    """The four roles; each user has exactly one."""
+    """The five roles; each user has exactly one."""
 
     ADMIN = "admin"
     TREASURER = "treasurer"
     BOARD = "board"
+    # the auditors (Kassenprüfer): read like the board, plus the audit trail and the year export
+    AUDITOR = "auditor"
     MEMBER = "member"
 
 
 ANY_ROLE = "*"
 
 # Who may read the books, and who may write them.
-BOOK_READERS = (Role.ADMIN, Role.TREASURER, Role.BOARD)
+BOOK_READERS = (Role.ADMIN, Role.TREASURER, Role.BOARD, Role.AUDITOR)
 BOOK_WRITERS = (Role.TREASURER,)
-AUDIT_READERS = (Role.ADMIN, Role.TREASURER)
+AUDIT_READERS = (Role.ADMIN, Role.TREASURER, Role.AUDITOR)
 
 
 def role_required(*roles: Role | str) -> Callable:
@@ -124,7 +126,7 @@ def can_reverse_booking(user, booking) -> bool:
 
 
 def can_read_books(user) -> bool:
-    """Admins, treasurers and the board read the books."""
+    """Admins, treasurers, the board and the auditors read the books."""
     return user_has_role(user, *BOOK_READERS)
 
 

@@ -14,7 +14,7 @@ from tests.dbutil import BACKENDS, PG_URL, REQUIRE_PG, fresh_database, migrate
 pytest_plugins = ["tests.mailsink"]
 
 PASSWORD = "correct-horse-battery"
-ROLES = ("admin", "treasurer", "board", "member")
+ROLES = ("admin", "treasurer", "board", "auditor", "member")
 
 
 def pytest_report_header(config):

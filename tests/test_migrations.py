@@ -60,3 +60,38 @@ def test_first_migration_seeds_the_basics(empty_app):
             assert spheres["campaign_fees"] == "zweckbetrieb"
             assert spheres["dues"] == "ideell"
             assert conn.execute(sa.text("SELECT id FROM association_settings")).scalar() == 1
+
+
+def test_trust_revision_chains_the_existing_audit_trail(empty_app):
+    """Entries written before 0009 get their place in the hash chain, in id order, and keep their
+    immutability: the chain verifies and an UPDATE is still refused by the database."""
+    from supportclub.audit import GENESIS, AuditEntry, digest_of
+
+    with empty_app.app_context():
+        upgrade(revision="0008_session_epoch")
+        with db.engine.begin() as conn:
+            for stamp, action, data in [
+                ("2026-01-02 10:00:00.123456+00", "persons.created", '{"name": "Jürgen"}'),
+                ("2026-01-03 11:30:00+00", "bookings.recorded", "{}"),
+            ]:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO audit_entry (created_at, actor_label, action, target_type,"
+                        " data_json) VALUES (:stamp, 'System', :action, '', :data)"
+                    ),
+                    {"stamp": stamp, "action": action, "data": data},
+                )
+        upgrade()
+        entries = db.session.execute(sa.select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+        assert [e.action for e in entries] == ["persons.created", "bookings.recorded"]
+        assert entries[0].prev_hash == GENESIS
+        assert entries[1].prev_hash == entries[0].entry_hash
+        assert all(digest_of(e) == e.entry_hash for e in entries)
+        # the digest is the same whatever the database: SHA-256 of the canonical JSON of
+        # [prev_hash, UTC time with microseconds, actor id, label, action, type, id, data]
+        assert entries[0].entry_hash == (
+            "a438e7978403abf6e30c418f3a790cb5f70c95bb74d48b358b0d64ed1210a314"
+        )
+        with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE audit_entry SET action = 'x'"))
+        db.session.remove()

@@ -23,6 +23,7 @@ ROLE_LABELS = {
     Role.ADMIN: _l("Administration"),
     Role.TREASURER: _l("Kasse (Schatzmeister)"),
     Role.BOARD: _l("Vorstand (nur lesen)"),
+    Role.AUDITOR: _l("Kassenprüfung (nur lesen, mit Protokoll und Jahresexport)"),
     Role.MEMBER: _l("Mitglied"),
 }
 

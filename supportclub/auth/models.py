@@ -30,6 +30,11 @@ class User(UserMixin, db.Model):
     # part of every session's identity: raising it ends all sessions and remembered logins
     # ("überall abmelden", a new password)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # the optional second factor (TOTP, RFC 6238): the secret, encrypted with a key derived
+    # from SECRET_KEY; set when enrolment is confirmed; the last time step used (no replay)
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     person = relationship("Person")
 
@@ -52,3 +57,15 @@ class UserToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user = relationship("User")
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code for the second factor; only its hash is stored."""
+
+    __tablename__ = "user_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

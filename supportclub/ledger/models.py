@@ -81,6 +81,14 @@ class Person(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
+    # DSGVO erasure (Art. 17) against tax retention: what is not needed is deleted at once, what
+    # the law requires is locked (Art. 18: hidden from everyday views) until retain_until, then
+    # anonymised (anonymised_at) by the `privacy anonymise` command
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # a server default too: bulk loaders (benchmarks, restore of older backups) may omit it
+    lock_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    retain_until: Mapped[date | None] = mapped_column(Date)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     memberships = relationship(
         "Membership",
@@ -261,3 +269,32 @@ class ClosedYear(db.Model):
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # the checklist as the treasurer saw it when closing (items, states, figures), and a remark
+    checklist_json: Mapped[str] = mapped_column(Text, default="{}")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    closed_by = relationship("User")
+    balances = relationship(
+        "ClosedYearBalance", order_by="ClosedYearBalance.id", back_populates="closed_year"
+    )
+
+
+class ClosedYearBalance(db.Model):
+    """An account's or fund's opening and closing balance of a closed year (the carry-over)."""
+
+    __tablename__ = "closed_year_balance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("closed_year.year"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("fund.id"))
+    opening_cents: Mapped[int] = mapped_column(Integer)
+    closing_cents: Mapped[int] = mapped_column(Integer)
+
+    closed_year = relationship("ClosedYear", back_populates="balances")
+
+    __table_args__ = (
+        CheckConstraint("(account_id IS NULL) <> (fund_id IS NULL)", name="account_or_fund"),
+        UniqueConstraint("year", "account_id", name="uq_closed_year_balance_account"),
+        UniqueConstraint("year", "fund_id", name="uq_closed_year_balance_fund"),
+    )

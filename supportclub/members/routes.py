@@ -42,7 +42,7 @@ from supportclub.members.services import (
 from supportclub.members.validation import format_iban
 from supportclub.permissions import Role, role_required
 
-READERS = (Role.ADMIN, Role.TREASURER, Role.BOARD)
+READERS = (Role.ADMIN, Role.TREASURER, Role.BOARD, Role.AUDITOR)
 WRITERS = (Role.TREASURER,)
 # the services name the payer "payer_id"; the forms have a search field "payer"
 FIELD_ALIASES = {"payer_id": "payer"}

@@ -5,6 +5,6 @@ tuple of roles or "public", and optionally context(users) -> dict returning the 
 url placeholders (creating the objects they name). tests/test_access_matrix.py merges them all.
 """
 
-ALL = ("admin", "treasurer", "board", "member")
-READERS = ("admin", "treasurer", "board")
+ALL = ("admin", "treasurer", "board", "auditor", "member")
+READERS = ("admin", "treasurer", "board", "auditor")
 NOBODY: tuple[str, ...] = ()

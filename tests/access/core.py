@@ -23,7 +23,7 @@ ROUTES = {
     "admin.users": ("GET", "/verwaltung/zugaenge", ("admin",)),
     "admin.user_create": ("GET", "/verwaltung/zugaenge/neu", ("admin",)),
     "admin.user_edit": ("GET", "/verwaltung/zugaenge/{user_id}", ("admin",)),
-    "admin.audit_log": ("GET", "/verwaltung/protokoll", ("admin", "treasurer")),
+    "admin.audit_log": ("GET", "/verwaltung/protokoll", ("admin", "treasurer", "auditor")),
 }
 
 

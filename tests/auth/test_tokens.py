@@ -245,7 +245,7 @@ def test_invitation_can_be_resent_until_first_login_and_the_old_link_dies(
     first, second = (mailsink.body(m) for m in mailsink.to("carl@example.org"))
     old, new = link_path(first, "/einladung/"), link_path(second, "/einladung/")
     assert old != new
-    assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == 5
+    assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == 6
     assert app.test_client().get(old).status_code == 410
     client = app.test_client()
     done = client.post(new, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
@@ -295,7 +295,7 @@ def test_invitation_with_the_mail_server_down_keeps_nothing(app, db, treasurer_c
     invited = db.session.execute(
         select(func.count()).where(AuditEntry.action.in_(["users.invited", "users.created"]))
     ).scalar_one()
-    assert invited == 4  # only the four fixture users
+    assert invited == 5  # only the five fixture users
 
 
 def test_invitation_needs_a_valid_csrf_token(app, db, treasurer_client, mailsink):

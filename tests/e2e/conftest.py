@@ -36,6 +36,8 @@ USERS = {
     "treasurer": "kasse@example.org",
     "member": "mitglied@example.org",
     "board": "vorstand@example.org",
+    "auditor": "pruefung@example.org",
+    "admin": "admin@example.org",
 }
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
 
