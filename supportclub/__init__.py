@@ -152,9 +152,11 @@ def _register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from supportclub import numbering  # noqa: F401  (model only, no views)
     from supportclub.admin import bp as admin_bp
+    from supportclub.auditing import bp as auditing_bp
     from supportclub.auth import bp as auth_bp
     from supportclub.banking import bp as banking_bp
     from supportclub.campaigns import bp as campaigns_bp
+    from supportclub.closing import bp as closing_bp
     from supportclub.donations import bp as donations_bp
     from supportclub.dues import bp as dues_bp
     from supportclub.ledger import bp as ledger_bp
@@ -162,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     from supportclub.members import bp as members_bp
     from supportclub.payments import bp as payments_bp
     from supportclub.portal import bp as portal_bp
+    from supportclub.privacy import bp as privacy_bp
     from supportclub.projects import bp as projects_bp
     from supportclub.receipts import bp as receipts_bp
     from supportclub.reports import bp as reports_bp
@@ -180,6 +183,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(banking_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(closing_bp)
+    app.register_blueprint(auditing_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -228,6 +234,16 @@ def _register_commands(app: Flask) -> None:
     from supportclub.payments.commands import payments_cli
 
     app.cli.add_command(payments_cli)
+    from supportclub.auditing.commands import audit_cli
+    from supportclub.backup.commands import backup_command, restore_command
+    from supportclub.closing.commands import closing_cli
+    from supportclub.privacy.commands import privacy_cli
+
+    app.cli.add_command(closing_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(privacy_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def check_database() -> bool:

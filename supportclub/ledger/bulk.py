@@ -21,7 +21,6 @@ from supportclub.ledger.models import (
     BookingLine,
     Category,
     Channel,
-    ClosedYear,
     Fund,
     Person,
 )
@@ -29,6 +28,7 @@ from supportclub.ledger.services import (
     LINK_FIELDS,
     LineInput,
     booking_date_problem,
+    closed_years,
     units_problem,
 )
 from supportclub.money import MAX_CENTS, format_cents
@@ -80,15 +80,6 @@ def _active_ids(model, ids: set[int]) -> set[int]:
         db.session.execute(
             select(model.id).where(model.id.in_(sorted(ids)), model.is_active.is_(True))
         ).scalars()
-    )
-
-
-def closed_years(years: set[int]) -> set[int]:
-    """Which of `years` are closed."""
-    if not years:
-        return set()
-    return set(
-        db.session.execute(select(ClosedYear.year).where(ClosedYear.year.in_(years))).scalars()
     )
 
 
