@@ -246,7 +246,8 @@ def _persons(ids: set[int]) -> dict[int, Person]:
 
 def _open_claims(year: int, membership_type_id: int | None) -> list[ClaimRow]:
     """Open claims of ``year`` (and the membership type), by member name."""
-    query = claims_select().where(OPEN > 0, DuesClaim.year == year)
+    # a locked (erased) member is never debited, whatever their claims say
+    query = claims_select().where(OPEN > 0, DuesClaim.year == year, Person.locked_at.is_(None))
     if membership_type_id:
         query = query.where(Membership.membership_type_id == membership_type_id)
     return rows(query.order_by(Person.last_name, Person.first_name, DuesClaim.id))

@@ -119,6 +119,7 @@ class Context:
     debits: dict[str, Debit] = field(default_factory=dict)
     bookings: dict[int, list[BookingRow]] = field(default_factory=lambda: defaultdict(list))
     used_bookings: set[int] = field(default_factory=set)
+    locked: set[int] = field(default_factory=set)  # erased persons (DSGVO): not matched
 
 
 def _load_persons(ctx: Context) -> None:
@@ -130,11 +131,15 @@ def _load_persons(ctx: Context) -> None:
             Person.last_name,
             Person.member_number,
             Person.iban,
+            Person.locked_at,
         ).order_by(Person.id)
     )
-    for pid, kind, first, last, number, iban in rows:
+    for pid, kind, first, last, number, iban, locked_at in rows:
         full = full_name_of(kind, first, last)
         ctx.names[pid] = full
+        if locked_at is not None:  # erased (DSGVO): never matched by name, number or IBAN
+            ctx.locked.add(pid)
+            continue
         ctx.by_name[name_key(full)].append(pid)
         if number is not None:
             ctx.numbers[pid] = number
@@ -160,7 +165,7 @@ def _load_memberships(ctx: Context) -> None:
         if reference:
             ctx.mandates[reference.upper()] = (person_id, paying, reference)
         key = normal_iban(mandate_iban)
-        if key:
+        if key and paying not in ctx.locked:
             ctx.mandate_ibans.setdefault(key, paying)
 
 
@@ -171,7 +176,8 @@ def _load_known_ibans(ctx: Context) -> None:
         )
     )
     for iban, person_id in rows:
-        ctx.known_ibans.setdefault(normal_iban(iban), person_id)
+        if person_id not in ctx.locked:
+            ctx.known_ibans.setdefault(normal_iban(iban), person_id)
 
 
 def _load_open_claims(ctx: Context) -> None:

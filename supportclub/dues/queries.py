@@ -139,7 +139,7 @@ def open_claims_select(flt: OpenClaimsFilter) -> Select:
         ]
         if flt.query.isdigit():
             conditions.append(Person.member_number == int(flt.query))
-        query = query.where(or_(*conditions))
+        query = query.where(or_(*conditions), Person.locked_at.is_(None))
     return query.order_by(DuesClaim.due_date, Person.last_name, Person.first_name, DuesClaim.id)
 
 

@@ -216,9 +216,12 @@ def plan_reminders(*, person_ids=None, year: int | None = None, overdue_only: bo
     settings = get_settings()
     ctx = text_context()
     open_rows = rows(
-        _scope(claims_select().where(OPEN > 0), person_ids=person_ids, year=year).order_by(
-            DuesClaim.year, DuesClaim.id
-        )
+        _scope(
+            # a locked (erased) member gets no reminder
+            claims_select().where(OPEN > 0, Person.locked_at.is_(None)),
+            person_ids=person_ids,
+            year=year,
+        ).order_by(DuesClaim.year, DuesClaim.id)
     )
     payers = _persons({r.membership.payer_id for r in open_rows if r.membership.payer_id})
     groups: dict[tuple[int, int], list[ClaimRow]] = defaultdict(list)

@@ -96,7 +96,8 @@ def resolve_person(form, *, actor, required: bool = False) -> tuple[bool, int | 
             return False, None
         return True, None
     person_id = person_id_from_choice(text)
-    if person_id is not None and db.session.get(Person, person_id) is not None:
+    picked = db.session.get(Person, person_id) if person_id is not None else None
+    if picked is not None and picked.locked_at is None:  # a locked person cannot be picked
         return True, person_id
     matches = find_persons(text, limit=2)
     if len(matches) == 1:

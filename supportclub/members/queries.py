@@ -207,8 +207,9 @@ def _values(flt: RegisterFilter) -> dict:
 
 
 def _conditions(shape: _Shape) -> list:
-    """WHERE conditions on Person for a filter shape (persons who ever joined)."""
-    conditions = [Person.member_number.is_not(None)]
+    """WHERE conditions on Person for a filter shape (persons who ever joined and are not
+    locked: an erased person's data is kept for tax law only, DSGVO Art. 18)."""
+    conditions = [Person.member_number.is_not(None), Person.locked_at.is_(None)]
     if shape.by_number:
         conditions.append(
             or_(

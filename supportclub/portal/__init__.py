@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/mein-konto")
 
-from supportclub.portal import pay_routes, receipt_routes, routes  # noqa: E402,F401
+from supportclub.portal import pay_routes, privacy_routes, receipt_routes, routes  # noqa: E402,F401
