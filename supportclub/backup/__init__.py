@@ -1,0 +1,1 @@
+"""Backup and restore: a consistent, versioned archive of the database and the stored files."""
