@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from supportclub import MAX_DB_INT
 from supportclub.admin import bp
 from supportclub.admin.forms import AuditFilterForm, SettingsForm, UserCreateForm, UserEditForm
 from supportclub.admin.services import (
@@ -17,12 +18,13 @@ from supportclub.admin.services import (
     update_settings,
 )
 from supportclub.audit import AuditEntry
+from supportclub.auth import totp
 from supportclub.auth.models import Role, User
 from supportclub.auth.services import create_user, set_password, update_user
 from supportclub.clock import LOCAL_TZ
 from supportclub.errors import DomainError
 from supportclub.extensions import db
-from supportclub.forms import apply_domain_error
+from supportclub.forms import EmptyForm, apply_domain_error
 from supportclub.ledger.models import Person
 from supportclub.members.validation import format_iban
 from supportclub.permissions import AUDIT_READERS, role_required
@@ -121,7 +123,33 @@ def user_edit(user_id: int):
             db.session.commit()
             flash(_("Der Zugang wurde gespeichert."), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user, totp_form=EmptyForm())
+
+
+@bp.route("/zugaenge/<int:user_id>/zweiter-faktor-zuruecksetzen", methods=["POST"])
+@role_required(Role.ADMIN)
+def user_totp_reset(user_id: int):
+    """Switch another user's second factor off (a lost phone); their sessions end."""
+    user = db.session.get(User, user_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        flash(_("Das Formular war abgelaufen. Bitte erneut senden."), "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    try:
+        totp.reset(user, actor=current_user._get_current_object())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "Der zweite Faktor von %(email)s ist zurückgesetzt; die Anmeldungen dieses "
+                "Zugangs sind beendet.",
+                email=user.email,
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 @bp.route("/protokoll")
@@ -145,7 +173,8 @@ def audit_log():
     if form.date_to.data and not form.date_to.errors:
         end = datetime.combine(form.date_to.data, time.max, LOCAL_TZ)
         stmt = stmt.where(AuditEntry.created_at <= end)
-    page = max(request.args.get("seite", 1, type=int), 1)
+    # a page number far beyond the log is the empty last page, not an OFFSET overflow
+    page = min(max(request.args.get("seite", 1, type=int), 1), MAX_DB_INT)
     entries = (
         db.session.execute(
             stmt.order_by(AuditEntry.id.desc())

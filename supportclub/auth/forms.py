@@ -68,3 +68,64 @@ class ForgotPasswordForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Link anfordern"))
+
+
+# The second factor (TOTP) ------------------------------------------------------------------
+
+
+class TotpLoginForm(FlaskForm):
+    """The second step of a login: a code of the app or a recovery code."""
+
+    code = StringField(
+        _l("Bestätigungscode"),
+        description=_l(
+            "Der 6-stellige Code aus Ihrer Authenticator-App oder einer Ihrer "
+            "Wiederherstellungscodes (xxxx-xxxx)."
+        ),
+        validators=[
+            DataRequired(_l("Bitte den Code angeben.")),
+            Length(max=20, message=_l("Der Code ist zu lang.")),
+        ],
+    )
+    submit = SubmitField(_l("Bestätigen"))
+
+
+class TotpEnableForm(FlaskForm):
+    """Confirm a new second factor: a current code of the app and the password."""
+
+    code = StringField(
+        _l("Code aus der App"),
+        validators=[
+            DataRequired(_l("Bitte den 6-stelligen Code aus der App angeben.")),
+            Length(max=20, message=_l("Der Code ist zu lang.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Aktuelles Passwort"), validators=[DataRequired(_l("Bitte Ihr Passwort angeben."))]
+    )
+    submit = SubmitField(_l("Zweiten Faktor einschalten"))
+
+
+class TotpDisableForm(FlaskForm):
+    """Switch one's second factor off: password and a code (or a recovery code)."""
+
+    password = PasswordField(
+        _l("Aktuelles Passwort"), validators=[DataRequired(_l("Bitte Ihr Passwort angeben."))]
+    )
+    code = StringField(
+        _l("Code aus der App oder Wiederherstellungscode"),
+        validators=[
+            DataRequired(_l("Bitte einen Code angeben.")),
+            Length(max=20, message=_l("Der Code ist zu lang.")),
+        ],
+    )
+    submit = SubmitField(_l("Zweiten Faktor ausschalten"))
+
+
+class RecoveryCodesForm(FlaskForm):
+    """New recovery codes (the old ones stop working): the password confirms it."""
+
+    password = PasswordField(
+        _l("Aktuelles Passwort"), validators=[DataRequired(_l("Bitte Ihr Passwort angeben."))]
+    )
+    submit = SubmitField(_l("Neue Wiederherstellungscodes erzeugen"))

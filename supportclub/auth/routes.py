@@ -3,12 +3,21 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from supportclub.admin.services import get_settings
-from supportclub.auth import bp
+from supportclub.auth import bp, totp
 from supportclub.auth.forms import (
     ForgotPasswordForm,
     LinkPasswordForm,
@@ -35,6 +44,13 @@ from supportclub.mail import MailError, send_one
 from supportclub.permissions import Role, login_required_any_role, public, role_required
 
 log = logging.getLogger("supportclub.auth")
+
+# Failed logins per address are counted in one bucket shared by the password step and the
+# code step of the second factor, so a wrong code counts like a wrong password.
+ACCOUNT_SCOPE = "login-account"
+# The second step of a login: who passed the password step, kept in the signed session.
+PENDING_KEY = "totp_pending"
+PENDING_SECONDS = 5 * 60
 
 
 def _login_limit() -> str:
@@ -108,15 +124,16 @@ def _too_many_attempts(limit):
 @bp.route("/anmelden", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], on_breach=_too_many_attempts)
-@limiter.limit(
+@limiter.shared_limit(
     _account_limit,
+    scope=ACCOUNT_SCOPE,
     key_func=_address_key,
     methods=["POST"],
     deduct_when=_failed,
     on_breach=_account_locked,
 )
 def login():
-    """Log in with e-mail and password."""
+    """Log in with e-mail and password (and then a code, when a second factor is set up)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
@@ -128,9 +145,41 @@ def login():
             error = _("E-Mail oder Passwort ist falsch.")
         else:
             db.session.commit()
+            next_url = _safe_next(request.args.get("next"))
+            if totp.is_enabled(user):
+                return begin_second_step(
+                    user, remember=form.remember.data, next_url=next_url, key=_address_key()
+                )
+            session.pop(PENDING_KEY, None)
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+            return redirect(next_url or url_for("main.index"))
     return render_template("auth/login.html", form=form, error=error)
+
+
+def begin_second_step(user, *, remember: bool, next_url: str | None, key: str):
+    """The password was right, but the user has a second factor: not logged in yet; remember
+    who (with the session epoch), for how long, and where to go, then ask for the code."""
+    session[PENDING_KEY] = {
+        "user_id": user.id,
+        "epoch": user.session_epoch or 0,
+        "remember": bool(remember),
+        "next": next_url,
+        "key": key,  # the lockout bucket of the address typed at the password step
+        "started": int(totp.utcnow().timestamp()),
+    }
+    return redirect(url_for("auth.login_code"))
+
+
+def pending_second_step() -> dict | None:
+    """The unexpired second step of this browser's login, if any."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    started = pending.get("started")
+    now = int(totp.utcnow().timestamp())
+    if not isinstance(started, int) or not 0 <= now - started <= PENDING_SECONDS:
+        return None
+    return pending
 
 
 @bp.route("/abmelden", methods=["POST"])
@@ -261,6 +310,17 @@ def _set_password_page(token: str, purpose: str, template: str, done):
         else:
             db.session.commit()
             logout_user()
+            if totp.is_enabled(user):  # the link replaces the password, not the second factor
+                flash(
+                    _(
+                        "Ihr neues Passwort ist gespeichert. Bitte bestätigen Sie die Anmeldung "
+                        "mit Ihrem zweiten Faktor."
+                    ),
+                    "success",
+                )
+                return begin_second_step(
+                    user, remember=False, next_url=None, key="address:" + user.email.lower()
+                )
             login_user(user)
             return done(user)
     response = _link_page(template, form=form, user=user)

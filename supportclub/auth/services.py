@@ -98,12 +98,18 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def password_matches(user: User, password: str) -> bool:
+    """True when `password` is the user's current password (a re-check before a sensitive step)."""
+    try:
+        return _hasher().verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def change_password(user: User, *, current: str, new: str, actor) -> None:
     """Change a user's own password after checking the current one."""
-    try:
-        _hasher().verify(user.password_hash, current or "")
-    except (VerificationError, InvalidHashError) as exc:
-        raise ValidationError(_("Das aktuelle Passwort stimmt nicht."), field="current") from exc
+    if not password_matches(user, current):
+        raise ValidationError(_("Das aktuelle Passwort stimmt nicht."), field="current")
     check_password_rules(new)
     user.password_hash = hash_password(new)
     user.session_epoch = (user.session_epoch or 0) + 1  # other sessions end with the old password
