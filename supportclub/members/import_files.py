@@ -18,9 +18,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from supportclub import uploads
 from supportclub.clock import utcnow
 from supportclub.errors import DomainError
-from supportclub.i18n import N_, _
+from supportclub.i18n import _
 from supportclub.members.import_mapping import ImportOptions, guess_mapping
 
 # Limits (module constants so tests can lower them)
@@ -60,48 +61,40 @@ def _thousands(number: int) -> str:
 
 
 def sniff_format(data: bytes) -> str:
-    """ "csv" or "xlsx", decided by the file's content; refuse anything else."""
+    """ "csv" or "xlsx", decided by the file's content (supportclub.uploads); refuse the rest."""
     if not data.replace(b"\xef\xbb\xbf", b"").strip():
         raise ImportFileError(_("Die Datei ist leer."))
-    if data.startswith(b"PK\x03\x04"):
+    kind = uploads.sniff(data)
+    if kind == uploads.XLSX:
+        return "xlsx"
+    if kind == uploads.TEXT:
+        return "csv"
+    if kind == uploads.ZIP and data.startswith(b"PK\x03\x04"):
         try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile as error:
+            zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except (zipfile.BadZipFile, ValueError, OSError) as error:
             raise ImportFileError(
                 _("Die Excel-Datei ist beschädigt und kann nicht gelesen werden.")
             ) from error
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-        if "content.xml" in names:
-            raise ImportFileError(
-                _(
-                    "OpenDocument-Tabellen (.ods) werden nicht unterstützt. Bitte die Datei "
-                    "als .xlsx oder als CSV speichern."
-                )
+    if kind == uploads.ODS:
+        raise ImportFileError(
+            _(
+                "OpenDocument-Tabellen (.ods) werden nicht unterstützt. Bitte die Datei "
+                "als .xlsx oder als CSV speichern."
             )
-        raise _not_a_table(_("ZIP-Archiv oder Office-Dokument"))
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        )
+    if kind == uploads.OLE:
         raise ImportFileError(
             _(
                 "Das alte Excel-Format (.xls) oder eine verschlüsselte Datei wird nicht "
                 "unterstützt. Bitte die Datei ohne Kennwort als .xlsx oder als CSV speichern."
             )
         )
-    for magic, what in (
-        (b"%PDF", N_("PDF-Dokument")),
-        (b"\x89PNG", N_("PNG-Bild")),
-        (b"\xff\xd8\xff", N_("JPEG-Bild")),
-        (b"GIF8", N_("GIF-Bild")),
-    ):
-        if data.startswith(magic):
-            raise _not_a_table(_(what))
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if kind == uploads.UTF16:
         raise ImportFileError(
             _("Die Datei ist UTF-16-kodiert. Bitte die Datei als CSV (UTF-8) speichern.")
         )
-    if b"\x00" in data[:8192]:
-        raise _not_a_table(_("Binärdatei"))
-    return "csv"
+    raise _not_a_table(_(kind.label))
 
 
 def _not_a_table(what: str) -> ImportFileError:

@@ -1,10 +1,10 @@
 """Project documents: uploads checked by their content, stored outside static/, served verified.
 
-A file is accepted only when its first bytes say PDF, PNG, JPEG or WebP (the name and the
-browser's content type are ignored). It is written atomically (temp file + rename) under a
-random storage key in `<UPLOAD_DIR>/projects/`; its SHA-256 and size are kept in the database,
-and serving it checks the hash again, so a file changed on disk is never handed out. Documents
-are evidence: there is no deletion.
+A file is accepted only when its content is a PDF (without JavaScript), PNG, JPEG or WebP
+(checked by supportclub.uploads; the name and the browser's content type are ignored). It is
+written atomically (temp file + rename) under a random storage key in `<UPLOAD_DIR>/projects/`;
+its SHA-256 and size are kept in the database, and serving it checks the hash again, so a file
+changed on disk is never handed out. Documents are evidence: there is no deletion.
 """
 
 import contextlib
@@ -14,12 +14,11 @@ import re
 import secrets
 import tempfile
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 
-from supportclub import audit
+from supportclub import audit, uploads
 from supportclub.errors import DomainError, ValidationError
 from supportclub.extensions import db
 from supportclub.i18n import N_, _
@@ -31,24 +30,11 @@ STORAGE_KEY = re.compile(r"^[0-9a-f]{32}$")
 ALLOWED_MESSAGE = N_("Nur PDF- oder Bilddateien (PNG, JPEG, WebP) sind erlaubt.")
 
 
-@dataclass(frozen=True)
-class FileType:
-    """A document type recognised by its content."""
-
-    content_type: str
-    extension: str
-
-    @property
-    def is_image(self) -> bool:
-        """True for PNG, JPEG and WebP (shown inline); PDFs are downloaded."""
-        return self.content_type.startswith("image/")
-
-
-PDF = FileType("application/pdf", ".pdf")
-PNG = FileType("image/png", ".png")
-JPEG = FileType("image/jpeg", ".jpg")
-WEBP = FileType("image/webp", ".webp")
-TYPES = {t.content_type: t for t in (PDF, PNG, JPEG, WEBP)}
+# The kinds a project document may be (PDFs are downloaded, images shown inline).
+FileType = uploads.Kind
+PDF, PNG, JPEG, WEBP = uploads.PDF, uploads.PNG, uploads.JPEG, uploads.WEBP
+ACCEPTED = (PDF, PNG, JPEG, WEBP)
+TYPES = {t.content_type: t for t in ACCEPTED}
 
 
 class DocumentMissing(DomainError):
@@ -60,16 +46,9 @@ class DocumentTampered(DomainError):
 
 
 def detect_type(data: bytes) -> FileType | None:
-    """The type the file's first bytes announce (PDF, PNG, JPEG, WebP), else None."""
-    if data.startswith(b"%PDF-"):
-        return PDF
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return WEBP
-    return None
+    """The type the file's content announces (PDF, PNG, JPEG, WebP), else None."""
+    kind = uploads.sniff(data)
+    return kind if kind in ACCEPTED else None
 
 
 def sanitise_filename(name: str | None, file_type: FileType) -> str:
@@ -136,22 +115,14 @@ def _write_atomically(folder: Path, storage_key: str, data: bytes) -> Path:
 
 
 def check_upload(data: bytes | None) -> FileType:
-    """Refuse an empty, too large or not allowed file; return its detected type."""
-    limit = current_app.config["DOCUMENT_MAX_BYTES"]
-    if not data:
-        raise ValidationError(_("Die Datei ist leer."), field="file")
-    if len(data) > limit:
-        raise ValidationError(
-            _(
-                "Die Datei ist größer als %(mb)s MB. Bitte eine kleinere Datei hochladen.",
-                mb=limit // (1024 * 1024),
-            ),
-            field="file",
-        )
-    file_type = detect_type(data)
-    if file_type is None:
-        raise ValidationError(_(ALLOWED_MESSAGE), field="file")
-    return file_type
+    """Refuse an empty, too large, not allowed or scripted file; return its detected type."""
+    return uploads.check_upload(
+        data,
+        ACCEPTED,
+        max_bytes=current_app.config["DOCUMENT_MAX_BYTES"],
+        hint=_(ALLOWED_MESSAGE),
+        refuse_pdf_scripts=True,
+    )
 
 
 def store_document(

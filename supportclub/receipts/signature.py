@@ -1,7 +1,8 @@
 """The facsimile signature printed on machine-made receipts: one PNG or JPEG image.
 
 Stored like receipt PDFs (random key, read-only file under `<UPLOAD_DIR>/signature/`), its key
-in the settings. Only images up to 1 MB, recognised by their content, are accepted.
+in the settings. Only images up to 1 MB, recognised by their content (supportclub.uploads), are
+accepted.
 """
 
 import contextlib
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from supportclub import audit
+from supportclub import audit, uploads
 from supportclub.admin.services import get_settings
 from supportclub.errors import ValidationError
 from supportclub.extensions import db
@@ -29,21 +30,23 @@ def signature_folder() -> Path:
 
 def is_signature_image(data: bytes) -> bool:
     """True for PNG or JPEG content."""
-    return data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")
+    return uploads.sniff(data) in (uploads.PNG, uploads.JPEG)
 
 
 def store_signature(data: bytes | None, *, actor) -> str:
     """Keep a new facsimile signature image; the settings point at it from now on."""
-    if not data:
+    if data is None:
         raise ValidationError(_("Bitte eine Bilddatei der Unterschrift wählen."), field="file")
     if len(data) > MAX_BYTES:
         raise ValidationError(
             _("Das Bild der Unterschrift darf höchstens 1 MB groß sein."), field="file"
         )
-    if not is_signature_image(data):
-        raise ValidationError(
-            _("Die Unterschrift muss ein PNG- oder JPEG-Bild sein."), field="file"
-        )
+    uploads.check_upload(
+        data,
+        (uploads.PNG, uploads.JPEG),
+        max_bytes=MAX_BYTES,
+        hint=_("Die Unterschrift muss ein PNG- oder JPEG-Bild sein."),
+    )
     stored = write_pdf(signature_folder(), data)
     settings = get_settings()
     before = settings.facsimile_key
