@@ -1,10 +1,16 @@
 """Domain errors and the HTTP error pages."""
 
+import logging
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
 from supportclub.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -33,7 +39,7 @@ class PermissionDenied(DomainError):
 
 
 def register_error_pages(app: Flask) -> None:
-    """Render German error pages for 400, 403, 404, 405, 413, 429 and 500."""
+    """Render German error pages for 400, 403, 404, 405, 413, 429, 500 and 503 (database gone)."""
 
     def page(code: int, title: str, text: str):
         if request.accept_mimetypes.best == "application/json":
@@ -94,6 +100,32 @@ def register_error_pages(app: Flask) -> None:
             _("Zu viele Anfragen in kurzer Zeit. Bitte warten Sie eine Minute."),
         )
 
+    @app.errorhandler(DataError)
+    def data_refused(e):
+        # the database refused a value no form should let through (a NUL character, a number
+        # beyond its column): nothing was written, the request was bad
+        _rollback()
+        log.warning("database refused a value: %s", e.orig)
+        return page(400, _("Ungültige Anfrage"), _("Die Anfrage konnte nicht verarbeitet werden."))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_gone(e):
+        # the connection broke (server restarted, backend killed, network) or the database is
+        # busy: the transaction is lost and nothing of it was written; the pool checks its
+        # connections before the next use (pool_pre_ping)
+        _rollback()
+        log.error("database unavailable: %s", e)
+        title = _("Datenbank nicht erreichbar")
+        text = _(
+            "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal."
+        )
+        try:
+            return page(503, title, text)
+        except Exception:  # noqa: BLE001  (the page itself may need the database)
+            html = f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
+            return f"{html}<p>{escape(text)}</p>", 503, {"Content-Type": "text/html"}
+
     @app.errorhandler(500)
     def server_error(e):
         db.session.rollback()
@@ -104,3 +136,11 @@ def register_error_pages(app: Flask) -> None:
                 "Etwas ist schiefgegangen. Es wurde nichts gespeichert. Bitte versuchen Sie es erneut."  # noqa: E501
             ),
         )
+
+
+def _rollback() -> None:
+    """Roll the session back; a dead connection is discarded on the way."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  (the connection may be gone for good)
+        db.session.close()

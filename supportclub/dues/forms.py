@@ -1,5 +1,6 @@
 """Dues forms: dues run, payment, write-off, settings, open-claims filter (shape checks only)."""
 
+import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -159,7 +160,8 @@ def payment_rows(open_rows: list[ClaimRow], chosen: list[int], data=None) -> lis
 
 def chosen_claim_ids(values: list[str]) -> list[int]:
     """The claim ids of the checked rows (or the claim_id query arguments), in order."""
-    return [int(v) for v in values if v.strip().isdigit()]
+    # ASCII digits only ("²".isdigit() is true) and no more than an INTEGER column holds
+    return [int(v) for v in values if re.fullmatch(r"[0-9]{1,9}", v.strip())]
 
 
 def read_allocations(chosen: list[int], data, rows: list[PaymentRow]) -> tuple[dict, dict]:

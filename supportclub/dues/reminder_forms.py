@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
+from supportclub import MAX_DB_INT
 from supportclub.dues.reminder_texts import PLACEHOLDERS, check_text
 from supportclub.errors import ValidationError
 from supportclub.forms import int_or_none
@@ -28,7 +29,7 @@ class ReminderFilterForm(FlaskForm):
         csrf = False
 
     year = SelectField(_l("Jahr"), coerce=int_or_none, validators=[Optional()])
-    person_id = IntegerField(validators=[Optional()])
+    person_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_DB_INT)])
 
 
 class ReminderSendForm(FlaskForm):

@@ -1,12 +1,15 @@
 """Dues pages: yearly overview, dues run, open claims, payments against claims, write-off,
 dues settings. Thin: parse -> call the dues services -> commit -> flash -> redirect."""
 
+import re
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice as C
 
+from supportclub import MAX_DB_INT
 from supportclub.admin.services import get_settings, update_dues_settings
 from supportclub.clock import today
 from supportclub.dues import bp
@@ -241,7 +244,7 @@ def _payer_on_get(search: PayerForm) -> tuple[Person | None, list[int], str | No
     chosen = chosen_claim_ids(request.args.getlist("claim_id"))
     person_id = request.args.get("person_id", type=int)
     if person_id is not None:
-        payer = db.session.get(Person, person_id)
+        payer = db.session.get(Person, person_id) if 0 < person_id <= MAX_DB_INT else None
         if payer is None:
             return None, [], _("Diese Person gibt es nicht.")
         own = {row.claim.id for row in q.claims_of_person(payer.id)}
@@ -268,7 +271,7 @@ def payment_new():
     problem = None
     if request.method == "POST":
         raw_id = form.person_id.data or ""
-        payer = db.session.get(Person, int(raw_id)) if raw_id.isdigit() else None
+        payer = db.session.get(Person, int(raw_id)) if re.fullmatch(r"[0-9]{1,9}", raw_id) else None
         if payer is None:
             abort(400)
         chosen = chosen_claim_ids(request.form.getlist("claim_id"))

@@ -1,6 +1,6 @@
 """Bookings: record, list, detail, reverse; balances and the yearly overview."""
 
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -190,10 +190,10 @@ def bookings():
             field.data = None
     flt = _filter_from_form(form)
     per_page = current_app.config["BOOKINGS_PER_PAGE"]
-    page = max(request.args.get("seite", 1, type=int), 1)
     totals = q.filter_totals(flt)
-    rows = q.list_bookings(flt, page=page, per_page=per_page)
     pages = max((totals.count + per_page - 1) // per_page, 1)
+    page = min(max(request.args.get("seite", 1, type=int), 1), pages)
+    rows = q.list_bookings(flt, page=page, per_page=per_page)
     args = {k: v for k, v in request.args.items() if k != "seite" and v}
     return render_template(
         "ledger/bookings.html",
@@ -289,6 +289,8 @@ def year_overview():
     """Income and expense per category and per tax sphere for one year."""
     years = q.booking_years() or [today().year]
     year = request.args.get("jahr", type=int) or years[0]
+    if not MINYEAR <= year <= MAXYEAR:  # no calendar has that year
+        year = years[0]
     return render_template(
         "ledger/year_overview.html",
         years=years,
