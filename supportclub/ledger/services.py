@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from supportclub import audit
 from supportclub.clock import today
@@ -47,10 +48,26 @@ def general_fund() -> Fund:
     return db.session.execute(select(Fund).filter_by(code=Fund.GENERAL)).scalar_one()
 
 
+def closed_years(years: set[int]) -> set[int]:
+    """Which of `years` are closed: festgeschrieben, or before the latest closed year (closing
+    goes in order, so those are closed or have no bookings and must keep none).
+
+    Takes the shared closing lock of each year first (closing.locks), so a closing that is
+    running is waited for and its committed ClosedYear is seen."""
+    if not years:
+        return set()
+    from supportclub.closing.locks import lock_years_shared
+
+    lock_years_shared(years)
+    latest = db.session.execute(select(func.max(ClosedYear.year))).scalar()
+    if latest is None:
+        return set()
+    return {year for year in years if year <= latest}
+
+
 def check_booking_date(booking_date: date) -> None:
     """Refuse dates far in the future, implausibly old, or inside a closed year."""
-    closed = {booking_date.year} if db.session.get(ClosedYear, booking_date.year) else set()
-    problem = booking_date_problem(booking_date, closed)
+    problem = booking_date_problem(booking_date, closed_years({booking_date.year}))
     if problem is not None:
         exc_class, message = problem
         raise exc_class(message, field="booking_date")
@@ -164,17 +181,7 @@ def record_booking(
         if person is None:
             raise ValidationError(_("Die Person ist unbekannt."), field="person")
     if external_ref:
-        exists = db.session.execute(
-            select(Booking.id).filter_by(channel=channel, external_ref=external_ref)
-        ).first()
-        if exists:
-            raise DomainError(
-                _(
-                    "Dieser Vorgang (%(reference)s) ist bereits gebucht (Buchung %(booking)s).",
-                    reference=external_ref,
-                    booking=exists[0],
-                )
-            )
+        _refuse_booked_reference(channel, external_ref)
 
     booking = Booking(
         booking_date=booking_date,
@@ -200,10 +207,42 @@ def record_booking(
                 unit_price_cents=line.unit_price_cents,
             )
         )
-    db.session.add(booking)
-    db.session.flush()
+    if external_ref:
+        _insert_referenced(booking)
+    else:
+        db.session.add(booking)
+        db.session.flush()
     audit.record(actor, "bookings.recorded", booking, _booking_data(booking))
     return booking
+
+
+def _refuse_booked_reference(channel: Channel, external_ref: str) -> None:
+    """Refuse a reference (bank entry, Stripe id) that is already booked on its channel."""
+    exists = db.session.execute(
+        select(Booking.id).filter_by(channel=channel, external_ref=external_ref)
+    ).first()
+    if exists:
+        raise DomainError(
+            _(
+                "Dieser Vorgang (%(reference)s) ist bereits gebucht (Buchung %(booking)s).",
+                reference=external_ref,
+                booking=exists[0],
+            )
+        )
+
+
+def _insert_referenced(booking: Booking) -> None:
+    """Insert a booking with an external reference; a concurrent booking of the same reference
+    (it passed the check above at the same moment) gets the same message, not a database error.
+    """
+    db.session.flush()  # what the caller has pending goes in first, outside the savepoint
+    try:
+        with db.session.begin_nested():
+            db.session.add(booking)
+    except IntegrityError:
+        # the unique (channel, external_ref) waited for the other transaction's commit
+        _refuse_booked_reference(booking.channel, booking.external_ref)
+        raise
 
 
 def reverse_booking(
@@ -309,7 +348,8 @@ def create_person(
 
 
 def find_persons(query: str, limit: int = 20) -> list[Person]:
-    """Persons whose name, city or e-mail contains `query` (case-insensitive)."""
+    """Persons whose name, city or e-mail contains `query` (case-insensitive); locked persons
+    (erased, kept for tax law only) are never found."""
     query = (query or "").strip()
     if not query:
         return []
@@ -317,11 +357,12 @@ def find_persons(query: str, limit: int = 20) -> list[Person]:
         if int(query) > 2**31 - 1:
             return []
         person = db.session.get(Person, int(query))
-        return [person] if person else []
+        return [person] if person and person.locked_at is None else []
     pattern = f"%{query.lower()}%"
     full = func.lower(Person.first_name + " " + Person.last_name)
     rows = db.session.execute(
         select(Person)
+        .where(Person.locked_at.is_(None))
         .where(
             (func.lower(Person.last_name).like(pattern))
             | (full.like(pattern))
