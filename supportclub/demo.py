@@ -25,6 +25,7 @@ from supportclub.admin.services import update_settings
 from supportclub.auth.services import create_user, find_user_by_email
 from supportclub.campaigns.models import Campaign
 from supportclub.campaigns.services import create_campaign
+from supportclub.closing.services import close_year
 from supportclub.demo_banking import record_bank_statement
 from supportclub.demo_books import FIRST_YEAR, Books, Cast, Planned
 from supportclub.demo_gifts import record_gift
@@ -55,12 +56,14 @@ DEMO_LOGINS = [
     ("admin@example.org", Role.ADMIN, DEMO_PASSWORD),
     ("kasse@example.org", Role.TREASURER, DEMO_PASSWORD),
     ("vorstand@example.org", Role.BOARD, DEMO_PASSWORD),
+    ("pruefung@example.org", Role.AUDITOR, DEMO_PASSWORD),
     (MEMBER_EMAIL, Role.MEMBER, DEMO_PASSWORD),
 ]
 ROLE_LABELS = {
     Role.ADMIN: "Administration",
     Role.TREASURER: "Kasse",
     Role.BOARD: "Vorstand",
+    Role.AUDITOR: "Kassenprüfung",
     Role.MEMBER: "Mitglied",
 }
 
@@ -82,6 +85,7 @@ class DemoResult:
     receipts: int = 0
     receipts_year: int | None = None
     bank_lines: int = 0
+    closed_until: int = 0
 
 
 # Persons, settings and logins, created through the services.
@@ -283,6 +287,7 @@ def _load_fresh(today: date) -> DemoResult:
     receipts = issue_receipts_year(years[-2], date(years[-1], 1, 20))
     record_online_payments(years[-1])
     bank_lines = record_bank_statement(years[-1])
+    closed_until = _close_past_years(years[:-1])
     approved, campaigns = db.session.execute(
         select(
             select(func.sum(Grant.amount_cents)).scalar_subquery(),
@@ -303,7 +308,21 @@ def _load_fresh(today: date) -> DemoResult:
         receipts=receipts,
         receipts_year=years[-2],
         bank_lines=bank_lines,
+        closed_until=closed_until,
     )
+
+
+def _close_past_years(years: list[int]) -> int:
+    """Close (festschreiben) every year but the last, as a treasurer would have done each spring;
+    the demo has no bank statements of those years, so their warning is confirmed."""
+    for year in years:
+        close_year(
+            year,
+            actor=None,
+            note="Demo: Jahresabschluss nach der Kassenprüfung.",
+            confirm_warnings=True,
+        )
+    return years[-1]
 
 
 @click.command("demo")
@@ -328,6 +347,10 @@ def demo_command():
         click.echo(
             f"Kontoauszug Dezember {result.last_year}: {result.bank_lines} Umsätze warten unter "
             "Kontoauszüge auf die Prüfung."
+        )
+        click.echo(
+            f"Jahresabschluss: {FIRST_YEAR}–{result.closed_until} sind festgeschrieben; "
+            f"{result.last_year} ist offen (Checkliste unter Jahresabschluss)."
         )
     if result.users_created:
         click.echo(f"Neu angelegte Demo-Zugänge: {result.users_created}.")

@@ -84,10 +84,12 @@ def test_demo_command_loads_once_and_prints_the_logins(app, db, runner):
     assert "Demo geladen" in first.output
     assert re.search(r"Kontoauszug Dezember \d{4}: \d+ Umsätze warten", first.output)
     assert_logins_printed(first.output)
+    last_year = clock.today().year - 1
+    assert f"Jahresabschluss: {FIRST_YEAR}–{last_year - 1} sind festgeschrieben" in first.output
     loaded = counts(db)
     assert 150 <= loaded["Person"] <= 160
     assert loaded["Booking"] > 1000
-    assert loaded["User"] == len(DEMO_LOGINS) == 4
+    assert loaded["User"] == len(DEMO_LOGINS) == 5
     assert 40 <= loaded["Project"] <= 50
     assert loaded["Fund"] == 1 + loaded["Project"]  # general + one per project
     assert loaded["Campaign"] > 0 and loaded["DonationDetail"] > 0
@@ -491,3 +493,26 @@ def test_demo_refuses_a_database_with_other_data(app, db, runner, make_other):
     assert result.exit_code == 1
     assert "leere Datenbank" in result.output
     assert counts(db) == before
+
+
+def test_demo_has_closed_every_year_but_the_last(app, db):
+    """The years before last are festgeschrieben with their balances; last year stays open and
+    refuses nothing; the stored closing balances are the books' sums."""
+    from supportclub.closing.services import carried_balances
+    from supportclub.ledger.models import ClosedYear
+
+    load_demo()
+    last_year = clock.today().year - 1
+    closed = db.session.execute(select(ClosedYear.year).order_by(ClosedYear.year)).scalars().all()
+    assert closed == list(range(FIRST_YEAR, last_year))
+    carry = carried_balances(last_year)
+    assert carry.from_closed_year and carry.consistent
+    assert all(row.stored_cents is not None for row in carry.accounts + carry.funds)
+    assert (
+        carry.account_total
+        == db.session.execute(
+            select(func.sum(Booking.amount_cents)).where(
+                Booking.booking_date < date(last_year, 1, 1)
+            )
+        ).scalar_one()
+    )
