@@ -30,6 +30,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -58,6 +59,13 @@ def parse_args(argv=None):
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG_URL)
     parser.add_argument("--quick", action="store_true", help="2,000 persons, 100k lines, 10 s")
     parser.add_argument("--keep", action="store_true", help="keep the loadbench database")
+    parser.add_argument(
+        "--closed-until",
+        type=int,
+        default=date.today().year - 2,
+        help="close the years up to this one before the load (0: none; default: the year "
+        "before last, as an association with this history would have)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.persons, args.lines, args.seconds, args.sql_seconds = 2_000, 100_000, 10.0, 5.0
@@ -132,7 +140,8 @@ def in_process(target, *args):
 def table(mix, app_rows, app_elapsed, sql_rows, sql_elapsed, args) -> str:
     """The Markdown table of the run, per page and overall."""
     lines = [
-        f"Load: {args.persons:,} persons, {args.lines:,} booking lines; gunicorn -w 2; "
+        f"Load: {args.persons:,} persons, {args.lines:,} booking lines, closed years: "
+        f"{getattr(args, 'closed_label', '') or 'none'}; gunicorn -w 2; "
         f"{args.workers} client threads; app {args.seconds:g} s, bare SQL {args.sql_seconds:g} s.",
         "",
         "| Seite (Rolle) | Anfragen | Fehler | req/s | p50 ms | p95 ms | p99 ms "
@@ -169,7 +178,10 @@ def main(argv=None) -> int:
     gunicorn = None
     upload_dir = tempfile.mkdtemp(prefix="loadbench-uploads-")
     try:
-        ids = load_data.build(url, persons=args.persons, lines=args.lines)
+        ids = load_data.build(
+            url, persons=args.persons, lines=args.lines, closed_until=args.closed_until
+        )
+        args.closed_label = ids.get("closed", "")
         mix = load_client.pages(ids)
         log_path = os.path.join(tempfile.gettempdir(), "loadbench-gunicorn.log")
         gunicorn = start_gunicorn(url, args.port, log_path, upload_dir)

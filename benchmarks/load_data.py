@@ -54,8 +54,10 @@ def drop_database(server_url: str, name: str) -> None:
     admin.dispose()
 
 
-def build(url: str, *, persons: int, lines: int) -> dict:
-    """Fill the (empty) database at `url`; returns the ids the pages and the SQL need."""
+def build(url: str, *, persons: int, lines: int, closed_until: int = 0) -> dict:
+    """Fill the (empty) database at `url`; returns the ids the pages and the SQL need. With
+    `closed_until`, the years up to it are closed through the closing service, as an association
+    with this much history would have done (0: none)."""
     from ledger_bench import make_app, prepare
 
     started = time.perf_counter()
@@ -67,6 +69,8 @@ def build(url: str, *, persons: int, lines: int) -> dict:
     with app.app_context():
         extra = _around_the_book(ids.user_id)
         from supportclub.extensions import db
+
+        extra["closed"] = _close_years(int(str(date_span(book)[0])[:4]), closed_until)
 
         db.session.remove()
         db.engine.dispose()
@@ -80,9 +84,24 @@ def build(url: str, *, persons: int, lines: int) -> dict:
         f"loaded {counts[0]:,} persons, {counts[1]:,} bookings, {counts[2]:,} lines "
         f"({first} to {last}), unbalanced bookings: {counts[4]}; "
         f"{extra['members']:,} members with {extra['claims']:,} claims; "
+        f"closed years: {extra['closed'] or 'none'}; "
         f"{time.perf_counter() - started:.0f} s"
     )
     return extra
+
+
+def _close_years(first: int, last: int) -> str:
+    """Close the years first..last with the closing service (warnings confirmed)."""
+    from supportclub.closing.services import close_year
+    from supportclub.extensions import db
+
+    if not last or last < first:
+        return ""
+    started = time.perf_counter()
+    for year in range(first, last + 1):
+        close_year(year, actor=None, note="load benchmark", confirm_warnings=True)
+        db.session.commit()
+    return f"{first}–{last} ({time.perf_counter() - started:.1f} s)"
 
 
 def _around_the_book(treasurer_id: int) -> dict:

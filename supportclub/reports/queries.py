@@ -5,16 +5,23 @@ expense (the ledger's convention: a reversal counts against the side it cancels;
 categories, allocations and transfers, are neither). Everything per period, per source, per
 sphere and per year is derived from those few hundred rows in Python. Grants, free and
 earmarked money come from `supportclub.projects.queries`, the thresholds from one more query.
+
+Closed years are frozen (no booking may be dated in or before the latest closed year), so their
+sums are read once per process and kept (`_frozen_sums`), keyed by the database and the latest
+closing; only the open years are summed on each request.
 """
 
+import threading
 from dataclasses import dataclass, field
+from datetime import date
 
+from flask import current_app
 from sqlalchemy import extract, select
 
 from supportclub.campaigns.models import Campaign
 from supportclub.extensions import db
 from supportclub.i18n import N_, _
-from supportclub.ledger.models import Booking, BookingLine, Category, TaxSphere
+from supportclub.ledger.models import Booking, BookingLine, Category, ClosedYear, TaxSphere
 from supportclub.ledger.queries import _income_and_expense
 from supportclub.projects import queries as pq
 from supportclub.reports.taxes import (
@@ -52,8 +59,95 @@ class LedgerRow:
     expense_cents: int
 
 
+# (year, category id, campaign id, income, expense) per (database, latest closed year, closed at)
+_FROZEN: dict[tuple, list[tuple]] = {}
+_FROZEN_LOCK = threading.Lock()
+
+
+def _sums(since: date | None = None, before: date | None = None) -> list[tuple]:
+    """(year, category id, campaign id, income, expense) of the lines dated in [since, before)."""
+    year = extract("year", Booking.booking_date)
+    income, expense = _income_and_expense(BookingLine.amount_cents)
+    stmt = (
+        select(year, BookingLine.category_id, BookingLine.campaign_id, income, expense)
+        .join(Booking, BookingLine.booking_id == Booking.id)
+        .group_by(year, BookingLine.category_id, BookingLine.campaign_id)
+    )
+    if since is not None:
+        stmt = stmt.where(Booking.booking_date >= since)
+    if before is not None:
+        stmt = stmt.where(Booking.booking_date < before)
+    return [(int(y), c, k, int(i), int(e)) for y, c, k, i, e in db.session.execute(stmt)]
+
+
+def _frozen_sums() -> tuple[list[tuple], date | None]:
+    """The sums of the closed years (kept per process) and the first day after them."""
+    latest = db.session.execute(
+        select(ClosedYear.year, ClosedYear.closed_at).order_by(ClosedYear.year.desc()).limit(1)
+    ).first()
+    if latest is None:
+        return [], None
+    boundary = date(latest.year + 1, 1, 1)
+    if not current_app.config.get("REPORT_CACHE_CLOSED_YEARS", True):
+        return _sums(before=boundary), boundary
+    key = (str(db.engine.url), latest.year, latest.closed_at.isoformat())
+    rows = _FROZEN.get(key)
+    if rows is None:
+        rows = _sums(before=boundary)
+        with _FROZEN_LOCK:
+            _FROZEN.clear()  # one database per process: only the latest closing is worth keeping
+            _FROZEN[key] = rows
+    return rows, boundary
+
+
+def _names() -> tuple[dict, dict]:
+    """Categories and campaigns by id, with what a LedgerRow shows of them."""
+    categories = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(
+                Category.id,
+                Category.code,
+                Category.name,
+                Category.sphere,
+                Category.direction,
+                Category.sort_order,
+            )
+        )
+    }
+    campaigns = {
+        row[0]: row[1:]
+        for row in db.session.execute(select(Campaign.id, Campaign.name, Campaign.series))
+    }
+    return categories, campaigns
+
+
 def ledger_rows() -> list[LedgerRow]:
-    """The whole book summed by year, category and campaign (one query)."""
+    """The whole book summed by year, category and campaign: the closed years from the
+    process's cache (names read fresh), the open years by one grouped query with the names."""
+    frozen, boundary = _frozen_sums()
+    rows = []
+    if frozen:
+        categories, campaigns = _names()
+        for year, category_id, campaign_id, income, expense in frozen:
+            code, name, sphere, direction, order = categories[category_id]
+            campaign = campaigns.get(campaign_id)
+            cname, cseries = campaign if campaign is not None else (None, None)
+            rows.append(
+                LedgerRow(
+                    year,
+                    code,
+                    name,
+                    TaxSphere(sphere),
+                    int(direction),
+                    int(order),
+                    campaign_id if campaign is not None else None,
+                    cname,
+                    cseries,
+                    income,
+                    expense,
+                )
+            )
     year = extract("year", Booking.booking_date)
     income, expense = _income_and_expense(BookingLine.amount_cents)
     sums = (
@@ -66,8 +160,10 @@ def ledger_rows() -> list[LedgerRow]:
         )
         .join(Booking, BookingLine.booking_id == Booking.id)
         .group_by(year, BookingLine.category_id, BookingLine.campaign_id)
-        .subquery()
     )
+    if boundary is not None:
+        sums = sums.where(Booking.booking_date >= boundary)
+    sums = sums.subquery()
     stmt = (
         select(
             sums.c.year,
@@ -85,7 +181,7 @@ def ledger_rows() -> list[LedgerRow]:
         .join(Category, Category.id == sums.c.category_id)
         .outerjoin(Campaign, Campaign.id == sums.c.campaign_id)
     )
-    return [
+    rows += [
         LedgerRow(
             int(y),
             code,
@@ -101,6 +197,7 @@ def ledger_rows() -> list[LedgerRow]:
         )  # fmt: skip
         for y, code, name, sphere, d, o, cid, cname, cseries, i, e in db.session.execute(stmt)
     ]
+    return rows
 
 
 @dataclass(frozen=True)
