@@ -6,7 +6,6 @@ from datetime import date
 import pytest
 
 from supportclub.closing.services import close_year
-from supportclub.extensions import db
 from supportclub.ledger.services import reverse_booking
 from supportclub.reports import queries as q
 from tests.factories import make_booking, make_campaign
