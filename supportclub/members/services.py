@@ -171,8 +171,16 @@ def clean_person_values(values: dict, *, country: str = "DE") -> dict:
 def update_person(person: Person, *, actor, action: str = "persons.updated", **values) -> dict:
     """Change a person's data; the audit entry keeps what changed (before and after).
 
-    Returns the changed fields as {field: (before, after)} (empty when nothing changed).
+    Returns the changed fields as {field: (before, after)} (empty when nothing changed). A
+    person locked after erasure (DSGVO) is not changed: their data is kept only as it was.
     """
+    if person.locked_at is not None:
+        raise DomainError(
+            _(
+                "Die Daten dieser Person sind nach einer Löschung gesperrt (DSGVO) und werden "
+                "nur noch für die gesetzliche Aufbewahrung unverändert aufbewahrt."
+            )
+        )
     values = clean_person_values(values, country=person.country or "DE")
     changes = {}
     for key, value in values.items():

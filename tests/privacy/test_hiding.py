@@ -154,3 +154,29 @@ def test_the_lock_banner_for_treasurer_and_admin_only(erased, clients, role, sho
     person, _other = erased
     page = clients[role].get(f"/mitglieder/{person.id}").get_data(as_text=True)
     assert ("Gesperrt (DSGVO) bis 31.12.2036" in page) is shown
+
+
+def test_a_locked_person_offers_no_changes_and_refuses_them(erased, clients):
+    """The page of a locked person has no edit, payment or reminder buttons, and a typed-in
+    edit is refused with a message; nothing changes."""
+    person, _other = erased
+    client = clients["treasurer"]
+    page = client.get(f"/mitglieder/{person.id}").get_data(as_text=True)
+    assert f"/mitglieder/{person.id}/bearbeiten" not in page
+    assert "Zahlung erfassen" not in page and "Spenden und Beiträge" in page
+    response = client.post(
+        f"/mitglieder/{person.id}/bearbeiten",
+        data={
+            "kind": "private",
+            "first_name": "Erika",
+            "last_name": "Neu",
+            "street": "Weg 1",
+            "postal_code": "07743",
+            "city": "Jena",
+            "country": "DE",
+            "email": "neu@example.org",
+        },
+    )
+    assert "sind nach einer Löschung gesperrt (DSGVO)" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert person.last_name != "Neu" and person.email is None
