@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from supportclub.extensions import db
 from tests.conftest import login, make_test_app
-from tests.dbutil import fresh_database, migrate
+from tests.dbutil import PG_URL, fresh_database, migrate
 
 pytestmark = pytest.mark.postgres_only
 
@@ -25,11 +25,12 @@ TABLES = ("booking", "booking_line", "person", "membership", "audit_entry")
 LEAKS = ("Traceback", "psycopg", "OperationalError", "sqlalchemy", "INSERT INTO", 'File "')
 
 
-@pytest.fixture(scope="module")
-def live(backend):
-    """A migrated PostgreSQL database of its own and an app on it; a treasurer and a type."""
-    if backend != "postgresql":
-        pytest.skip("the connection is killed with pg_terminate_backend: PostgreSQL only")
+@pytest.fixture(scope="module", params=["postgresql"])
+def live(request):
+    """A migrated PostgreSQL database of its own and an app on it; a treasurer and a type.
+    (PostgreSQL only: the connection is killed with pg_terminate_backend.)"""
+    if not PG_URL:
+        pytest.skip("the connection is killed with pg_terminate_backend: needs TEST_DATABASE_URL")
     with fresh_database("postgresql", prefix="h7_dies_") as url:
         app = make_test_app(url)
         migrate(app)
