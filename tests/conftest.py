@@ -1,6 +1,8 @@
 """Fixtures: an app per database backend, a rolled-back transaction per test, clients per role."""
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask, g, has_app_context
@@ -85,6 +87,19 @@ def make_test_app(url: str, **overrides) -> Flask:
     app = create_app(type("TestConfig", (TestingConfig,), config))
     app.test_client_class = FreshUserClient
     return app
+
+
+@contextmanager
+def own_postgresql_app(prefix: str = "sc_test_", **overrides) -> Iterator[Flask]:
+    """A real app on a new, migrated PostgreSQL database of its own (committed data is seen by
+    every thread and process), disposed and dropped afterwards: for concurrency proofs."""
+    with fresh_database("postgresql", prefix=prefix) as url:
+        app = make_test_app(url, **overrides)
+        migrate(app)
+        yield app
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import select
 
 from supportclub.audit import AuditEntry
 from supportclub.campaigns.models import Campaign
 from supportclub.clock import LOCAL_TZ
+from supportclub.closing import services as closing
 from supportclub.dues.models import ClaimStatus, DuesClaim
 from supportclub.dues.queries import PAID, WAIVED, claim_status
 from supportclub.extensions import db
@@ -26,7 +27,6 @@ from supportclub.ledger.models import (
     BookingLine,
     Category,
     ClosedYear,
-    ClosedYearBalance,
     Fund,
     Person,
     TaxSphere,
@@ -186,52 +186,11 @@ def balance_columns(kind: str) -> list[str]:
     ]  # fmt: skip
 
 
-def _sums(amount, key, year: int, *, lines: bool):
-    """SELECT key, opening, in, out over bookings (accounts) or lines (funds) up to year end."""
-    start, end = _year_bounds(year)
-    in_year = Booking.booking_date >= start
-    stmt = select(
-        key,
-        func.sum(case((Booking.booking_date < start, amount), else_=0)),
-        func.sum(case((and_(in_year, amount > 0), amount), else_=0)),
-        func.sum(case((and_(in_year, amount < 0), amount), else_=0)),
-    ).where(Booking.booking_date <= end, key.is_not(None))
-    if lines:
-        stmt = stmt.select_from(BookingLine).join(Booking, BookingLine.booking_id == Booking.id)
-    return stmt.group_by(key)
-
-
 def balances(year: int) -> tuple[list[Balance], list[Balance], bool]:
-    """Accounts and funds of the year (sums in SQL) with the stored closing balances, and
-    whether the year is closed. Five queries, however many accounts and funds there are."""
-    per_account = {
-        row[0]: row[1:]
-        for row in db.session.execute(
-            _sums(Booking.amount_cents, Booking.account_id, year, lines=False)
-        )
-    }
-    per_fund = {
-        row[0]: row[1:]
-        for row in db.session.execute(
-            _sums(BookingLine.amount_cents, BookingLine.fund_id, year, lines=True)
-        )
-    }
+    """Accounts and funds of the year (the closing's sums in SQL) with the balances stored when
+    the year was closed, and whether it is. Five queries, however many accounts and funds."""
     closed = db.session.get(ClosedYear, year) is not None
-    stored_accounts: dict[int, tuple[int, int]] = {}
-    stored_funds: dict[int, tuple[int, int]] = {}
-    if closed:
-        for account_id, fund_id, opening, closing in db.session.execute(
-            select(
-                ClosedYearBalance.account_id,
-                ClosedYearBalance.fund_id,
-                ClosedYearBalance.opening_cents,
-                ClosedYearBalance.closing_cents,
-            ).where(ClosedYearBalance.year == year)
-        ):
-            if account_id is not None:
-                stored_accounts[account_id] = (opening, closing)
-            else:
-                stored_funds[fund_id] = (opening, closing)
+    stored_accounts, stored_funds = closing.stored_balances(year) if closed else ({}, {})
     accounts = db.session.execute(
         select(Account.id, Account.code, Account.name).order_by(Account.id)
     ).all()
@@ -242,15 +201,27 @@ def balances(year: int) -> tuple[list[Balance], list[Balance], bool]:
     def build(rows, sums, stored) -> list[Balance]:
         result = []
         for oid, code, name in rows:
-            opening, incoming, outgoing = (int(v or 0) for v in sums.get(oid, (0, 0, 0)))
-            # a closed year without a stored row for it: nothing was carried over (zero)
-            closed_values = stored.get(oid, (0, 0)) if closed else (None, None)
-            result.append(Balance(oid, code, name, opening, incoming, outgoing, *closed_values))
+            books = sums.get(oid, closing.Balance(0))
+            closed_values = (None, None)
+            if closed:  # a closed year without a stored row for it: nothing was carried (zero)
+                kept = stored.get(oid, closing.Balance(0))
+                closed_values = (kept.opening_cents, kept.closing_cents)
+            result.append(
+                Balance(
+                    oid,
+                    code,
+                    name,
+                    books.opening_cents,
+                    books.in_cents,
+                    books.out_cents,
+                    *closed_values,
+                )  # fmt: skip
+            )
         return result
 
     return (
-        build(accounts, per_account, stored_accounts),
-        build(funds, per_fund, stored_funds),
+        build(accounts, closing.account_balances(year), stored_accounts),
+        build(funds, closing.fund_balances(year), stored_funds),
         closed,
     )
 

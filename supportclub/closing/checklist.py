@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from supportclub.clock import today
 from supportclub.extensions import db
 from supportclub.i18n import _
+from supportclub.ledger import queries as ledger_queries
 from supportclub.ledger.models import Account, Booking, ClosedYear
 from supportclub.money import format_cents
 
@@ -321,24 +322,12 @@ def _pending_debits(year: int) -> Item:
     )
 
 
-def account_balances_at(day: date) -> dict[int, int]:
-    """Account id -> balance per the books at the end of `day` (one grouped query)."""
-    rows = db.session.execute(
-        select(Booking.account_id, func.coalesce(func.sum(Booking.amount_cents), 0))
-        .where(Booking.account_id.is_not(None), Booking.booking_date <= day)
-        .group_by(Booking.account_id)
-    )
-    return {account_id: int(cents) for account_id, cents in rows}
-
-
 def _accounts(year: int) -> Item:
     """(g) Every account's balance on 31.12. per the books (bank, cash box, Stripe)."""
-    balances = account_balances_at(year_end(year))
-    accounts = db.session.execute(select(Account).order_by(Account.id)).scalars()
     figures = [
-        Figure(account.name, cents=balances.get(account.id, 0))
-        for account in accounts
-        if account.is_active or balances.get(account.id)
+        Figure(account.name, cents=cents)
+        for account, cents in ledger_queries.account_balances(as_of=year_end(year))
+        if account.is_active or cents
     ]
     return Item(
         "accounts",

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field, make_dataclass
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from supportclub import audit
 from supportclub.closing.checklist import Checklist, checklist, year_end
@@ -63,44 +63,64 @@ def check_year(year) -> int:
 
 @dataclass(frozen=True)
 class Balance:
-    """An account's or fund's opening and closing balance of a year."""
+    """An account's or fund's year: opening balance (1.1.), money in and out, closing (31.12.)."""
 
     opening_cents: int
-    closing_cents: int
+    in_cents: int = 0
+    out_cents: int = 0
+
+    @property
+    def closing_cents(self) -> int:
+        """The balance on 31.12."""
+        return self.opening_cents + self.in_cents + self.out_cents
 
 
-def _opening_closing(year: int):
-    """The two sum columns: lines before 1.1. and lines up to 31.12. of `year`."""
+def _year_sums(amount, key, year: int, *, lines: bool) -> dict[int, Balance]:
+    """key -> Balance over bookings (accounts) or their lines (funds), one grouped query."""
     start = date(year, 1, 1)
-
-    def sums(amount, day):
-        opening = func.coalesce(func.sum(case((day < start, amount), else_=0)), 0)
-        return opening, func.coalesce(func.sum(amount), 0)
-
-    return sums
+    in_year = Booking.booking_date >= start
+    stmt = select(
+        key,
+        func.coalesce(func.sum(case((Booking.booking_date < start, amount), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(in_year, amount > 0), amount), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(in_year, amount < 0), amount), else_=0)), 0),
+    ).where(Booking.booking_date <= year_end(year), key.is_not(None))
+    if lines:
+        stmt = stmt.select_from(BookingLine).join(Booking, BookingLine.booking_id == Booking.id)
+    rows = db.session.execute(stmt.group_by(key))
+    return {ident: Balance(int(o), int(i), int(x)) for ident, o, i, x in rows}
 
 
 def account_balances(year: int) -> dict[int, Balance]:
-    """Account id -> opening and closing balance of `year` per the books (one grouped query)."""
-    opening, closing = _opening_closing(year)(Booking.amount_cents, Booking.booking_date)
-    rows = db.session.execute(
-        select(Booking.account_id, opening, closing)
-        .where(Booking.account_id.is_not(None), Booking.booking_date <= year_end(year))
-        .group_by(Booking.account_id)
-    )
-    return {account_id: Balance(int(o), int(c)) for account_id, o, c in rows}
+    """Account id -> its year per the books (one grouped query)."""
+    return _year_sums(Booking.amount_cents, Booking.account_id, year, lines=False)
 
 
 def fund_balances(year: int) -> dict[int, Balance]:
-    """Fund id -> opening and closing balance of `year` per the books (one grouped query)."""
-    opening, closing = _opening_closing(year)(BookingLine.amount_cents, Booking.booking_date)
+    """Fund id -> its year per the books (one grouped query)."""
+    return _year_sums(BookingLine.amount_cents, BookingLine.fund_id, year, lines=True)
+
+
+def stored_balances(year: int) -> tuple[dict[int, Balance], dict[int, Balance]]:
+    """The balances stored when `year` was closed: (account id -> Balance, fund id -> Balance);
+    empty when it is not closed."""
+    accounts: dict[int, Balance] = {}
+    funds: dict[int, Balance] = {}
     rows = db.session.execute(
-        select(BookingLine.fund_id, opening, closing)
-        .join(Booking, Booking.id == BookingLine.booking_id)
-        .where(Booking.booking_date <= year_end(year))
-        .group_by(BookingLine.fund_id)
+        select(
+            ClosedYearBalance.account_id,
+            ClosedYearBalance.fund_id,
+            ClosedYearBalance.opening_cents,
+            ClosedYearBalance.closing_cents,
+        ).where(ClosedYearBalance.year == year)
     )
-    return {fund_id: Balance(int(o), int(c)) for fund_id, o, c in rows}
+    for account_id, fund_id, opening, closing in rows:
+        stored = Balance(opening, closing - opening)
+        if account_id is not None:
+            accounts[account_id] = stored
+        else:
+            funds[fund_id] = stored
+    return accounts, funds
 
 
 # Closing ----------------------------------------------------------------------------------------
@@ -198,7 +218,7 @@ def close_year(year: int, actor, note: str = "", confirm_warnings: bool = False)
 def _with_all(model, balances: dict[int, Balance]) -> dict[int, Balance]:
     """Every active account/fund (0/0 without lines) plus every one with lines, by id."""
     ids = set(db.session.execute(select(model.id).where(model.is_active.is_(True))).scalars())
-    return {i: balances.get(i, Balance(0, 0)) for i in sorted(ids | set(balances))}
+    return {i: balances.get(i, Balance(0)) for i in sorted(ids | set(balances))}
 
 
 # Carry-over -------------------------------------------------------------------------------------
@@ -250,28 +270,11 @@ class CarryOver:
         return sum(row.opening_cents for row in self.funds)
 
 
-def _stored(year: int) -> tuple[dict[int, int], dict[int, int]]:
-    """Stored closing balances of a closed year: (account id -> cents, fund id -> cents)."""
-    accounts: dict[int, int] = {}
-    funds: dict[int, int] = {}
-    rows = db.session.execute(
-        select(
-            ClosedYearBalance.account_id, ClosedYearBalance.fund_id, ClosedYearBalance.closing_cents
-        ).where(ClosedYearBalance.year == year)
-    )
-    for account_id, fund_id, cents in rows:
-        if account_id is not None:
-            accounts[account_id] = cents
-        else:
-            funds[fund_id] = cents
-    return accounts, funds
-
-
 def carried_balances(year: int) -> CarryOver:
     """The opening balances of `year` = the stored closing balances of `year - 1`, each with
     what the books give now (they must agree: a closed year accepts no bookings)."""
     previous_closed = is_closed(year - 1)
-    stored_accounts, stored_funds = _stored(year - 1) if previous_closed else ({}, {})
+    stored_accounts, stored_funds = stored_balances(year - 1) if previous_closed else ({}, {})
     books_accounts = account_balances(year)
     books_funds = fund_balances(year)
     result = CarryOver(year, previous_closed)
@@ -282,8 +285,10 @@ def carried_balances(year: int) -> CarryOver:
                 "account",
                 account_id,
                 names.get(account_id, "?"),
-                stored_accounts.get(account_id, 0) if previous_closed else None,
-                books_accounts.get(account_id, Balance(0, 0)).opening_cents,
+                stored_accounts.get(account_id, Balance(0)).closing_cents
+                if previous_closed
+                else None,
+                books_accounts.get(account_id, Balance(0)).opening_cents,
             )
         )
     names = dict(db.session.execute(select(Fund.id, Fund.name)).all())
@@ -293,8 +298,8 @@ def carried_balances(year: int) -> CarryOver:
                 "fund",
                 fund_id,
                 names.get(fund_id, "?"),
-                stored_funds.get(fund_id, 0) if previous_closed else None,
-                books_funds.get(fund_id, Balance(0, 0)).opening_cents,
+                stored_funds.get(fund_id, Balance(0)).closing_cents if previous_closed else None,
+                books_funds.get(fund_id, Balance(0)).opening_cents,
             )
         )
     return result

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from supportclub import audit
 from supportclub.audit import AuditEntry, verify_chain
 from supportclub.extensions import db
-from tests.conftest import make_test_app
-from tests.dbutil import PG_URL, fresh_database, migrate
+from tests.conftest import own_postgresql_app
+from tests.dbutil import PG_URL
 
 THREADS = 8
 PER_THREAD = 25
@@ -29,13 +29,8 @@ def pg_app(request):
     """A real app on a new PostgreSQL database of its own (h2_…), dropped afterwards."""
     if not PG_URL:
         pytest.skip("PostgreSQL only (set TEST_DATABASE_URL): SQLite serialises all writers")
-    with fresh_database("postgresql", prefix="h2_") as url:
-        app = make_test_app(url)
-        migrate(app)
+    with own_postgresql_app(prefix="h2_") as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _writer(app, barrier, thread: int, errors: list) -> None:

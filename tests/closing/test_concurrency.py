@@ -24,8 +24,8 @@ from supportclub.ledger.models import (
     Fund,
 )
 from supportclub.ledger.services import LineInput, create_fund, record_booking
-from tests.conftest import make_test_app
-from tests.dbutil import PG_URL, fresh_database, migrate
+from tests.conftest import own_postgresql_app
+from tests.dbutil import PG_URL
 from tests.factories import by_code
 
 pytestmark = pytest.mark.skipif(
@@ -43,13 +43,8 @@ CLOSED = (
 @pytest.fixture(params=["postgresql"])
 def pg_app():
     """A real app on its own new PostgreSQL database (h1_…), dropped afterwards."""
-    with fresh_database("postgresql", prefix="h1_") as url:
-        app = make_test_app(url)
-        migrate(app)
+    with own_postgresql_app(prefix="h1_") as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _ids(app) -> dict:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from supportclub.audit import GENESIS, AuditEntry, digest_of
 from supportclub.extensions import db
-from tests.conftest import make_test_app
-from tests.dbutil import PG_URL, fresh_database, migrate
+from tests.conftest import own_postgresql_app
+from tests.dbutil import PG_URL
 
 NO_PG = "PostgreSQL only (set TEST_DATABASE_URL): SQLite serialises all writers, no race to prove"
 JOIN_SECONDS = 180
@@ -22,13 +22,8 @@ def pg_app(request):
     """A real app on its own new PostgreSQL database (h8_…), dropped after the test."""
     if not PG_URL:
         pytest.skip(NO_PG)
-    with fresh_database("postgresql", prefix="h8_") as url:
-        app = make_test_app(url)
-        migrate(app)
+    with own_postgresql_app(prefix="h8_") as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def at_once(app, works: list[Callable], *, commit: bool = True) -> list:

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from supportclub.errors import DomainError
 from supportclub.extensions import db
 from supportclub.ledger.models import Booking, Channel
-from tests.conftest import make_test_app
-from tests.dbutil import PG_URL, fresh_database, migrate
+from tests.conftest import own_postgresql_app
+from tests.dbutil import PG_URL
 from tests.factories import make_booking
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
@@ -18,12 +18,8 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATAB
 @pytest.fixture(scope="module")
 def pg_app():
     """An app on its own PostgreSQL database, with committed data visible to all threads."""
-    with fresh_database("postgresql") as url:
-        app = make_test_app(url)
-        migrate(app)
+    with own_postgresql_app() as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 def run_concurrently(app, work, n=2):
